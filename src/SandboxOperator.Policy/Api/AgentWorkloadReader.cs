@@ -1,0 +1,299 @@
+using System.Text.Json;
+
+namespace SandboxOperator.Policy.Api;
+
+/// <summary>
+/// Reads an AgentWorkload manifest (as JSON) and checks it against the same schema the CRD enforces,
+/// reporting every problem with its field path and, for enums, the allowed values.
+/// </summary>
+/// <remarks>Unknown fields under <c>spec</c> are errors, as with kubectl's strict field validation.</remarks>
+public static class AgentWorkloadReader
+{
+    private static readonly string[] SpecFields = ["type", "riskTier", "traits", "selector"];
+    private static readonly string[] TraitFields = ["executesUntrustedCode", "processesUntrustedContent", "runsThirdPartySkills"];
+    private static readonly string[] SelectorFields = ["matchLabels", "matchExpressions"];
+    private static readonly string[] RequirementFields = ["key", "operator", "values"];
+    private static readonly string[] SelectorOperators = ["In", "NotIn", "Exists", "DoesNotExist"];
+
+    /// <summary>Reads <paramref name="obj"/>; the namespace defaults to <paramref name="defaultNamespace"/>.</summary>
+    public static (AgentWorkload? Workload, IReadOnlyList<FieldError> Errors) Read(JsonElement obj, string defaultNamespace = "default")
+    {
+        var errors = new List<FieldError>();
+        if (obj.ValueKind != JsonValueKind.Object)
+        {
+            return (null, [new FieldError("(root)", "must be an object")]);
+        }
+
+        string? name = null;
+        var ns = defaultNamespace;
+        long generation = 0;
+        if (obj.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+        {
+            name = OptionalString(meta, "name", "metadata.name", errors);
+            ns = OptionalString(meta, "namespace", "metadata.namespace", errors) ?? defaultNamespace;
+            if (meta.TryGetProperty("generation", out var g) && g.ValueKind == JsonValueKind.Number && g.TryGetInt64(out var gv))
+            {
+                generation = gv;
+            }
+        }
+
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add(new FieldError("metadata.name", "Required value"));
+        }
+
+        var spec = new AgentWorkloadSpec();
+        if (!obj.TryGetProperty("spec", out var specEl) || specEl.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError("spec", "Required value"));
+        }
+        else if (specEl.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("spec", $"must be an object, got {Describe(specEl)}"));
+        }
+        else
+        {
+            ReadSpec(specEl, spec, errors);
+        }
+
+        return errors.Count == 0 ? (new AgentWorkload(ns, name!, spec, generation), errors) : (null, errors);
+    }
+
+    private static void ReadSpec(JsonElement specEl, AgentWorkloadSpec spec, List<FieldError> errors)
+    {
+        RejectUnknown(specEl, "spec", SpecFields, errors);
+
+        if (!specEl.TryGetProperty("type", out var typeEl) || typeEl.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError("spec.type", $"Required value: one of {string.Join(", ", Enum.GetNames<WorkloadType>())}"));
+        }
+        else if (ParseEnum<WorkloadType>(typeEl, "spec.type", errors) is { } type)
+        {
+            spec.Type = type;
+        }
+
+        if (specEl.TryGetProperty("riskTier", out var tierEl) && tierEl.ValueKind != JsonValueKind.Null)
+        {
+            spec.RiskTier = ParseEnum<RiskTier>(tierEl, "spec.riskTier", errors);
+        }
+
+        if (specEl.TryGetProperty("traits", out var traitsEl) && traitsEl.ValueKind != JsonValueKind.Null)
+        {
+            if (traitsEl.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new FieldError("spec.traits", $"must be an object, got {Describe(traitsEl)}"));
+            }
+            else
+            {
+                RejectUnknown(traitsEl, "spec.traits", TraitFields, errors);
+                spec.Traits = new WorkloadTraits
+                {
+                    ExecutesUntrustedCode = OptionalBool(traitsEl, "executesUntrustedCode", "spec.traits", errors),
+                    ProcessesUntrustedContent = OptionalBool(traitsEl, "processesUntrustedContent", "spec.traits", errors),
+                    RunsThirdPartySkills = OptionalBool(traitsEl, "runsThirdPartySkills", "spec.traits", errors),
+                };
+            }
+        }
+
+        if (specEl.TryGetProperty("selector", out var selEl) && selEl.ValueKind != JsonValueKind.Null)
+        {
+            spec.Selector = ReadSelector(selEl, "spec.selector", errors);
+        }
+    }
+
+    private static LabelSelector? ReadSelector(JsonElement el, string path, List<FieldError> errors)
+    {
+        if (el.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError(path, $"must be an object, got {Describe(el)}"));
+            return null;
+        }
+
+        RejectUnknown(el, path, SelectorFields, errors);
+        var selector = new LabelSelector();
+        if (el.TryGetProperty("matchLabels", out var ml) && ml.ValueKind != JsonValueKind.Null)
+        {
+            if (ml.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new FieldError(path + ".matchLabels", $"must be an object of strings, got {Describe(ml)}"));
+            }
+            else
+            {
+                selector.MatchLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var p in ml.EnumerateObject())
+                {
+                    if (p.Value.ValueKind != JsonValueKind.String)
+                    {
+                        errors.Add(new FieldError($"{path}.matchLabels.{p.Name}", $"must be a string, got {Describe(p.Value)}"));
+                        continue;
+                    }
+
+                    selector.MatchLabels[p.Name] = p.Value.GetString()!;
+                }
+            }
+        }
+
+        if (el.TryGetProperty("matchExpressions", out var me) && me.ValueKind != JsonValueKind.Null)
+        {
+            if (me.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add(new FieldError(path + ".matchExpressions", $"must be a list, got {Describe(me)}"));
+            }
+            else
+            {
+                selector.MatchExpressions = [];
+                var i = 0;
+                foreach (var item in me.EnumerateArray())
+                {
+                    var at = $"{path}.matchExpressions[{i++}]";
+                    if (ReadRequirement(item, at, errors) is { } req)
+                    {
+                        selector.MatchExpressions.Add(req);
+                    }
+                }
+            }
+        }
+
+        return selector;
+    }
+
+    private static LabelSelectorRequirement? ReadRequirement(JsonElement item, string at, List<FieldError> errors)
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError(at, $"must be an object, got {Describe(item)}"));
+            return null;
+        }
+
+        RejectUnknown(item, at, RequirementFields, errors);
+        var key = OptionalString(item, "key", at + ".key", errors);
+        var op = OptionalString(item, "operator", at + ".operator", errors);
+        if (string.IsNullOrEmpty(key))
+        {
+            errors.Add(new FieldError(at + ".key", "Required value"));
+        }
+
+        if (op is null)
+        {
+            errors.Add(new FieldError(at + ".operator", $"Required value: one of {string.Join(", ", SelectorOperators)}"));
+        }
+        else if (Array.IndexOf(SelectorOperators, op) < 0)
+        {
+            errors.Add(new FieldError(at + ".operator", $"Unsupported value \"{op}\": supported values: {string.Join(", ", SelectorOperators)}"));
+        }
+
+        List<string>? values = null;
+        if (item.TryGetProperty("values", out var v) && v.ValueKind != JsonValueKind.Null)
+        {
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                errors.Add(new FieldError(at + ".values", $"must be a list of strings, got {Describe(v)}"));
+            }
+            else
+            {
+                values = [];
+                var j = 0;
+                foreach (var s in v.EnumerateArray())
+                {
+                    if (s.ValueKind != JsonValueKind.String)
+                    {
+                        errors.Add(new FieldError($"{at}.values[{j}]", $"must be a string, got {Describe(s)}"));
+                    }
+                    else
+                    {
+                        values.Add(s.GetString()!);
+                    }
+
+                    j++;
+                }
+            }
+        }
+
+        if (op is "In" or "NotIn" && (values is null || values.Count == 0))
+        {
+            errors.Add(new FieldError(at + ".values", $"must be non-empty when operator is {op}"));
+        }
+        else if (op is "Exists" or "DoesNotExist" && values is { Count: > 0 })
+        {
+            errors.Add(new FieldError(at + ".values", $"must be empty when operator is {op}"));
+        }
+
+        return new LabelSelectorRequirement { Key = key ?? "", Operator = op ?? "", Values = values };
+    }
+
+    private static TEnum? ParseEnum<TEnum>(JsonElement el, string path, List<FieldError> errors)
+        where TEnum : struct, Enum
+    {
+        var allowed = string.Join(", ", Enum.GetNames<TEnum>());
+        if (el.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldError(path, $"must be a string, one of {allowed}; got {Describe(el)}"));
+            return null;
+        }
+
+        var text = el.GetString()!;
+        foreach (var name in Enum.GetNames<TEnum>())
+        {
+            if (string.Equals(name, text, StringComparison.Ordinal))
+            {
+                return Enum.Parse<TEnum>(name);
+            }
+        }
+
+        errors.Add(new FieldError(path, $"Unsupported value \"{text}\": supported values: {allowed}"));
+        return null;
+    }
+
+    private static string? OptionalString(JsonElement obj, string prop, string path, List<FieldError> errors)
+    {
+        if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldError(path, $"must be a string, got {Describe(v)}"));
+            return null;
+        }
+
+        return v.GetString();
+    }
+
+    private static bool OptionalBool(JsonElement obj, string prop, string parent, List<FieldError> errors)
+    {
+        if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        if (v.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return v.GetBoolean();
+        }
+
+        errors.Add(new FieldError($"{parent}.{prop}", $"must be a boolean (true or false), got {Describe(v)}"));
+        return false;
+    }
+
+    private static void RejectUnknown(JsonElement obj, string path, string[] known, List<FieldError> errors)
+    {
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (Array.IndexOf(known, p.Name) < 0)
+            {
+                errors.Add(new FieldError($"{path}.{p.Name}", $"unknown field (known fields: {string.Join(", ", known)})"));
+            }
+        }
+    }
+
+    internal static string Describe(JsonElement el) => el.ValueKind switch
+    {
+        JsonValueKind.String => $"string \"{el.GetString()}\"",
+        JsonValueKind.Number => $"number {el.GetRawText()}",
+        JsonValueKind.True or JsonValueKind.False => $"boolean {el.GetRawText()}",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
+}

@@ -1,0 +1,7 @@
+namespace SandboxOperator.Policy.Api;
+
+/// <summary>One thing wrong with user input, located by a field path such as <c>spec.traits.executesUntrustedCode</c>.</summary>
+public sealed record FieldError(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}

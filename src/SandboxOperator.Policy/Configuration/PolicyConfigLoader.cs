@@ -1,0 +1,320 @@
+using SandboxOperator.Policy.Api;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SandboxOperator.Policy.Configuration;
+
+/// <summary>
+/// Loads a <see cref="PolicyConfig"/> from YAML text. Every key is optional and falls back to the
+/// built-in default; unknown keys, wrong types and invalid values are reported with the key path and
+/// the line they are on. Nothing is read from disk here: the caller passes the text and a source name.
+/// </summary>
+public static class PolicyConfigLoader
+{
+    private static readonly string[] Effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+    private static readonly string[] SeccompTypes = ["RuntimeDefault", "Localhost"];
+
+    /// <summary>Parses <paramref name="yaml"/>; <paramref name="source"/> names it in error messages.</summary>
+    public static (PolicyConfig? Config, IReadOnlyList<string> Errors) Load(string yaml, string source = "policy.yaml")
+    {
+        var errors = new List<string>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            return (null, [$"{source}:{ex.Start.Line}: invalid YAML: {ex.Message}"]);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            return (PolicyConfig.Default, errors);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            errors.Add($"{source}:{stream.Documents[1].RootNode.Start.Line}: expected one YAML document, found {stream.Documents.Count}");
+        }
+
+        var reader = new Reader(source, errors);
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            errors.Add($"{source}:{stream.Documents[0].RootNode.Start.Line}: (root): must be a mapping of keys");
+            return (null, errors);
+        }
+
+        var config = PolicyConfig.Default;
+        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups"]);
+
+        if (reader.Scalar(root, "mode", "mode") is { } mode)
+        {
+            var value = reader.OneOf(mode, "mode", Enum.GetNames<EnforcementMode>());
+            if (value is not null)
+            {
+                config = config with { Mode = Enum.Parse<EnforcementMode>(value) };
+            }
+        }
+
+        if (reader.Child(root, "runtimes", "runtimes") is YamlMappingNode runtimes)
+        {
+            reader.CheckKeys(runtimes, "runtimes", ["kata", "gvisor"]);
+            if (reader.Child(runtimes, "kata", "runtimes.kata") is YamlMappingNode k)
+            {
+                config = config with { Kata = reader.Runtime(k, "runtimes.kata", config.Kata) };
+            }
+
+            if (reader.Child(runtimes, "gvisor", "runtimes.gvisor") is YamlMappingNode g)
+            {
+                config = config with { GVisor = reader.Runtime(g, "runtimes.gvisor", config.GVisor) };
+            }
+        }
+
+        if (reader.Bool(root, "manageRuntimeClasses") is { } manage)
+        {
+            config = config with { ManageRuntimeClasses = manage };
+        }
+
+        if (reader.StringSet(root, "enforcedNamespaces") is { } enforced)
+        {
+            config = config with { EnforcedNamespaces = enforced };
+        }
+
+        if (reader.StringSet(root, "infrastructureNamespaces") is { } infra)
+        {
+            config = config with { InfrastructureNamespaces = infra };
+        }
+
+        if (reader.StringSet(root, "labelAdminGroups") is { } admins)
+        {
+            config = config with { LabelAdminGroups = admins };
+        }
+
+        if (reader.Child(root, "lowTierSeccomp", "lowTierSeccomp") is YamlMappingNode seccomp)
+        {
+            reader.CheckKeys(seccomp, "lowTierSeccomp", ["type", "localhostProfile"]);
+            var type = reader.Scalar(seccomp, "type", "lowTierSeccomp.type") is { } t ? reader.OneOf(t, "lowTierSeccomp.type", SeccompTypes) : "RuntimeDefault";
+            var profile = reader.Scalar(seccomp, "localhostProfile", "lowTierSeccomp.localhostProfile")?.Value;
+            if (type == "Localhost" && string.IsNullOrWhiteSpace(profile))
+            {
+                errors.Add($"{source}:{seccomp.Start.Line}: lowTierSeccomp.localhostProfile: required when type is Localhost (a path relative to the kubelet's seccomp directory, e.g. agentsandbox/agent-restricted.json)");
+            }
+            else if (type == "RuntimeDefault" && profile is not null)
+            {
+                errors.Add($"{source}:{seccomp.Start.Line}: lowTierSeccomp.localhostProfile: only allowed when type is Localhost");
+            }
+            else if (type is not null)
+            {
+                config = config with { LowTierSeccomp = new SeccompSetting(type, type == "Localhost" ? profile : null) };
+            }
+        }
+
+        CheckConsistency(config, source, root, errors);
+        return errors.Count == 0 ? (config, errors) : (null, errors);
+    }
+
+    private static void CheckConsistency(PolicyConfig config, string source, YamlMappingNode root, List<string> errors)
+    {
+        var line = root.Start.Line;
+        if (config.Kata.RuntimeClassName == config.GVisor.RuntimeClassName)
+        {
+            errors.Add($"{source}:{line}: runtimes: kata and gvisor must use different runtimeClassName values, both are \"{config.Kata.RuntimeClassName}\"");
+        }
+
+        if (config.Kata.Pool.Label == config.GVisor.Pool.Label)
+        {
+            errors.Add($"{source}:{line}: runtimes: kata and gvisor must use different node pools, both select {config.Kata.Pool.Label} (runtimes never share a pool)");
+        }
+
+        if (config.Kata.Pool.Taint == config.GVisor.Pool.Taint)
+        {
+            errors.Add($"{source}:{line}: runtimes: kata and gvisor pools must have different taints, both use {config.Kata.Pool.Taint}");
+        }
+    }
+
+    /// <summary>Walks YAML nodes and records errors with the source name and line.</summary>
+    private sealed class Reader(string source, List<string> errors)
+    {
+        public void CheckKeys(YamlMappingNode map, string path, string[] known)
+        {
+            foreach (var key in map.Children.Keys)
+            {
+                var name = (key as YamlScalarNode)?.Value ?? "?";
+                if (Array.IndexOf(known, name) < 0)
+                {
+                    errors.Add($"{source}:{key.Start.Line}: {Join(path, name)}: unknown key (known keys: {string.Join(", ", known)})");
+                }
+            }
+        }
+
+        public YamlNode? Child(YamlMappingNode map, string key, string path)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlMappingNode)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: must be a mapping of keys");
+                return null;
+            }
+
+            return node;
+        }
+
+        public YamlScalarNode? Scalar(YamlMappingNode map, string key, string path)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlScalarNode scalar)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: must be a single value");
+                return null;
+            }
+
+            return scalar;
+        }
+
+        public string? OneOf(YamlScalarNode node, string path, string[] allowed)
+        {
+            var value = node.Value ?? "";
+            if (Array.IndexOf(allowed, value) >= 0)
+            {
+                return value;
+            }
+
+            errors.Add($"{source}:{node.Start.Line}: {path}: unsupported value \"{value}\" (allowed: {string.Join(", ", allowed)})");
+            return null;
+        }
+
+        public string? Text(YamlMappingNode map, string key, string path, bool dnsLabel = false)
+        {
+            if (Scalar(map, key, path) is not { } node)
+            {
+                return null;
+            }
+
+            var value = node.Value ?? "";
+            if (value.Length == 0)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: must not be empty");
+                return null;
+            }
+
+            if (dnsLabel && !Names.IsDnsSubdomain(value))
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: \"{value}\" is not a valid Kubernetes object name (lower-case letters, digits, '-' and '.')");
+                return null;
+            }
+
+            return value;
+        }
+
+        public bool? Bool(YamlMappingNode map, string key)
+        {
+            if (Scalar(map, key, key) is not { } node)
+            {
+                return null;
+            }
+
+            if (node.Value is "true" or "false")
+            {
+                return node.Value == "true";
+            }
+
+            errors.Add($"{source}:{node.Start.Line}: {key}: must be true or false, got \"{node.Value}\"");
+            return null;
+        }
+
+        public HashSet<string>? StringSet(YamlMappingNode map, string key)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {key}: must be a list of names");
+                return null;
+            }
+
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var item in seq.Children)
+            {
+                if (item is not YamlScalarNode { Value: { Length: > 0 } v })
+                {
+                    errors.Add($"{source}:{item.Start.Line}: {key}[{i}]: must be a non-empty name");
+                }
+                else
+                {
+                    set.Add(v);
+                }
+
+                i++;
+            }
+
+            return set;
+        }
+
+        public RuntimeSettings Runtime(YamlMappingNode map, string path, RuntimeSettings defaults)
+        {
+            CheckKeys(map, path, ["runtimeClassName", "handler", "overhead", "pool"]);
+            var result = defaults;
+            if (Text(map, "runtimeClassName", path + ".runtimeClassName", dnsLabel: true) is { } name)
+            {
+                result = result with { RuntimeClassName = name };
+            }
+
+            if (Text(map, "handler", path + ".handler", dnsLabel: true) is { } handler)
+            {
+                result = result with { Handler = handler };
+            }
+
+            if (Child(map, "overhead", path + ".overhead") is YamlMappingNode overhead)
+            {
+                CheckKeys(overhead, path + ".overhead", ["memory", "cpu"]);
+                result = result with
+                {
+                    Overhead = new ResourceOverhead(
+                        Text(overhead, "memory", path + ".overhead.memory") ?? defaults.Overhead?.Memory ?? "0",
+                        Text(overhead, "cpu", path + ".overhead.cpu") ?? defaults.Overhead?.Cpu ?? "0"),
+                };
+            }
+
+            if (Child(map, "pool", path + ".pool") is YamlMappingNode pool)
+            {
+                CheckKeys(pool, path + ".pool", ["label", "taint"]);
+                var label = defaults.Pool.Label;
+                var taint = defaults.Pool.Taint;
+                if (Child(pool, "label", path + ".pool.label") is YamlMappingNode l)
+                {
+                    CheckKeys(l, path + ".pool.label", ["key", "value"]);
+                    label = new LabelRef(Text(l, "key", path + ".pool.label.key") ?? label.Key, Text(l, "value", path + ".pool.label.value") ?? label.Value);
+                }
+
+                if (Child(pool, "taint", path + ".pool.taint") is YamlMappingNode t)
+                {
+                    CheckKeys(t, path + ".pool.taint", ["key", "value", "effect"]);
+                    var effect = Scalar(t, "effect", path + ".pool.taint.effect") is { } e ? OneOf(e, path + ".pool.taint.effect", Effects) : null;
+                    taint = new TaintRef(Text(t, "key", path + ".pool.taint.key") ?? taint.Key, Text(t, "value", path + ".pool.taint.value") ?? taint.Value, effect ?? taint.Effect);
+                }
+
+                result = result with { Pool = new PoolSettings(label, taint) };
+            }
+
+            return result;
+        }
+
+        private static bool IsNull(YamlNode node) =>
+            node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" };
+
+        private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
+    }
+}

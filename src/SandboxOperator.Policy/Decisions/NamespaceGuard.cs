@@ -1,0 +1,52 @@
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+
+namespace SandboxOperator.Policy.Decisions;
+
+/// <summary>
+/// Protects the enforcement labels on namespaces: an UPDATE that drops or weakens
+/// <c>agentsandbox.io/enforce=kata</c>, or that switches the namespace from Enforce to Audit through
+/// <c>agentsandbox.io/mode</c>, is denied unless the requester is in one of the configured
+/// <see cref="PolicyConfig.LabelAdminGroups"/>.
+/// </summary>
+public static class NamespaceGuard
+{
+    public static Violation? Check(
+        string name,
+        IReadOnlyDictionary<string, string> oldLabels,
+        IReadOnlyDictionary<string, string> newLabels,
+        RequestUser user,
+        PolicyConfig config)
+    {
+        var oldKata = oldLabels.TryGetValue(WellKnown.EnforceLabel, out var oe) && oe == WellKnown.EnforceKataValue;
+        var newKata = newLabels.TryGetValue(WellKnown.EnforceLabel, out var ne) && ne == WellKnown.EnforceKataValue;
+        var oldMode = ModeFrom(oldLabels, config);
+        var newMode = ModeFrom(newLabels, config);
+        string? change = null;
+        if (oldKata && !newKata)
+        {
+            change = ne is null ? $"removing {WellKnown.EnforceLabel}={WellKnown.EnforceKataValue}" : $"changing {WellKnown.EnforceLabel} from {WellKnown.EnforceKataValue} to \"{ne}\"";
+        }
+        else if (oldMode == EnforcementMode.Enforce && newMode == EnforcementMode.Audit)
+        {
+            change = newLabels.ContainsKey(WellKnown.ModeLabel) ? $"setting {WellKnown.ModeLabel}=audit" : $"removing {WellKnown.ModeLabel}";
+        }
+
+        if (change is null || user.Groups.Any(config.LabelAdminGroups.Contains))
+        {
+            return null;
+        }
+
+        var groups = config.LabelAdminGroups.Count == 0 ? "(no group is configured)" : string.Join(", ", config.LabelAdminGroups.Order(StringComparer.Ordinal));
+        return new Violation("namespace-labels", name,
+            $"{change} on namespace {name} weakens sandbox enforcement and needs membership in one of: {groups}");
+    }
+
+    private static EnforcementMode ModeFrom(IReadOnlyDictionary<string, string> labels, PolicyConfig config) =>
+        labels.TryGetValue(WellKnown.ModeLabel, out var m) ? m switch
+        {
+            "audit" => EnforcementMode.Audit,
+            "enforce" => EnforcementMode.Enforce,
+            _ => config.Mode,
+        } : config.Mode;
+}

@@ -1,0 +1,104 @@
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Pods;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Policy.Decisions;
+
+/// <summary>
+/// Decides whether a pod is managed and at which tier: the AgentWorkloads that claim it (by selector or
+/// by the <c>agentsandbox.io/workload</c> label; the highest tier wins), the MCP label, and Kata
+/// enforcement on its namespace (both force High).
+/// </summary>
+public static class PodClassifier
+{
+    public static PodClassification Classify(PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state)
+    {
+        RiskTier? tier = null;
+        string? workload = null;
+        List<string>? reasons = null;
+        List<string>? warnings = null;
+        List<string>? claims = null;
+        var mcpWorkload = false;
+
+        pod.Labels.TryGetValue(WellKnown.WorkloadLabel, out var workloadLabel);
+        foreach (var w in state.WorkloadsIn(@namespace))
+        {
+            if (w.Name != workloadLabel && !LabelSelectorMatcher.Matches(w.Spec.Selector, pod.Labels))
+            {
+                continue;
+            }
+
+            (claims ??= []).Add(w.Name);
+            mcpWorkload |= w.Spec.Type == WorkloadType.MCPServer;
+            var computed = Tiering.Compute(w.Spec);
+            if (tier is null || computed.Tier > tier || (computed.Tier == tier && string.CompareOrdinal(w.Name, workload) < 0))
+            {
+                tier = computed.Tier;
+                workload = w.Name;
+                reasons = [$"AgentWorkload {w.Name}: {string.Join("; ", computed.Reasons)}"];
+            }
+        }
+
+        if (claims is { Count: > 1 })
+        {
+            claims.Sort(StringComparer.Ordinal);
+            (warnings ??= []).Add($"claimed by AgentWorkloads {string.Join(", ", claims)}; the highest tier ({tier}, from {workload}) applies");
+        }
+
+        if (workloadLabel is { Length: > 0 } && (claims is null || !claims.Contains(workloadLabel)))
+        {
+            (warnings ??= []).Add($"label {WellKnown.WorkloadLabel}={workloadLabel} names no AgentWorkload in namespace {@namespace}");
+        }
+
+        string? kataBecause = null;
+        if (pod.Labels.TryGetValue(WellKnown.WorkloadTypeLabel, out var typeLabel) && typeLabel == WellKnown.McpServerLabelValue)
+        {
+            kataBecause = "MCP server pods must run in Kata";
+            (reasons ??= []).Add($"label {WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue}: MCP servers run in Kata");
+        }
+        else if (mcpWorkload)
+        {
+            kataBecause = "MCP server pods must run in Kata";
+        }
+
+        if (IsKataEnforced(@namespace, config, state))
+        {
+            kataBecause ??= $"namespace {@namespace} enforces Kata";
+            (reasons ??= []).Add($"namespace {@namespace} enforces Kata");
+        }
+
+        if (kataBecause is not null)
+        {
+            tier = RiskTier.High;
+        }
+
+        return tier is null
+            ? (warnings is null ? PodClassification.Unmanaged : PodClassification.Unmanaged with { Warnings = warnings })
+            : new PodClassification(tier, reasons ?? [], workload, kataBecause, (IReadOnlyList<string>?)warnings ?? []);
+    }
+
+    /// <summary>True when the namespace is labelled <c>agentsandbox.io/enforce=kata</c> or listed in the configuration.</summary>
+    public static bool IsKataEnforced(string @namespace, PolicyConfig config, IClusterState state) =>
+        config.EnforcedNamespaces.Contains(@namespace)
+        || (state.NamespaceLabels(@namespace) is { } labels && labels.TryGetValue(WellKnown.EnforceLabel, out var v) && v == WellKnown.EnforceKataValue);
+
+    /// <summary>The namespace's mode: its <c>agentsandbox.io/mode</c> label (audit or enforce) or the configured default.</summary>
+    public static EnforcementMode ModeOf(string @namespace, PolicyConfig config, IClusterState state)
+    {
+        if (state.NamespaceLabels(@namespace) is { } labels && labels.TryGetValue(WellKnown.ModeLabel, out var mode))
+        {
+            if (mode == "audit")
+            {
+                return EnforcementMode.Audit;
+            }
+
+            if (mode == "enforce")
+            {
+                return EnforcementMode.Enforce;
+            }
+        }
+
+        return config.Mode;
+    }
+}

@@ -1,0 +1,113 @@
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
+using SandboxOperator.Policy.Pods;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Policy.Decisions;
+
+/// <summary>
+/// The rules a pod must satisfy, checked on the pod as it will run (after mutation):
+/// Kata for MCP pods and Kata-enforced namespaces; a runtime at least as strong as the tier; node-pool
+/// separation by every placement path (infrastructure namespaces exempt); no seccomp Unconfined on
+/// managed pods; and no host namespaces, privileged containers or hostPath volumes at High and Medium.
+/// </summary>
+public static class PodValidator
+{
+    public static List<Violation> Validate(PodSpecView pod, PodClassification classification, SandboxRuntime runtime, string @namespace, PolicyConfig config, IClusterState state)
+    {
+        var violations = new List<Violation>(0);
+        var className = pod.RuntimeClassNameSet ? pod.RuntimeClassName : null;
+
+        if (classification.KataRequiredBecause is { } because && runtime != SandboxRuntime.Kata)
+        {
+            violations.Add(new Violation("kata-required", "runtimeClassName",
+                $"{because}: {DescribeClass(className)}; set it to \"{config.Kata.RuntimeClassName}\" or leave it unset"));
+        }
+        else if (classification.Tier is { } tier && runtime < TierNames.RuntimeFor(tier))
+        {
+            var needed = config.SettingsFor(TierNames.RuntimeFor(tier))!;
+            var who = classification.Workload is { } w ? $"AgentWorkload {w} is {tier}" : $"tier {tier}";
+            violations.Add(new Violation("runtime-too-weak", "runtimeClassName",
+                $"{who} and needs runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime}): {DescribeClass(className)}"));
+        }
+
+        if (!config.InfrastructureNamespaces.Contains(@namespace))
+        {
+            CheckPlacement(pod, runtime, className, config, state, violations);
+        }
+
+        if (classification.Managed)
+        {
+            if (pod.PodSeccompType == "Unconfined")
+            {
+                violations.Add(new Violation("seccomp-unconfined", "pod", "seccomp profile Unconfined is not allowed (spec.securityContext.seccompProfile)"));
+            }
+
+            foreach (var c in pod.Containers)
+            {
+                if (c.SeccompType == "Unconfined")
+                {
+                    violations.Add(new Violation("seccomp-unconfined", c.Name, $"seccomp profile Unconfined is not allowed ({c.Describe(0)})"));
+                }
+            }
+        }
+
+        if (classification.Tier is RiskTier.High or RiskTier.Medium)
+        {
+            var t = classification.Tier.Value;
+            AddIf(pod.HostNetwork, "host-network", "hostNetwork", t, violations);
+            AddIf(pod.HostPid, "host-pid", "hostPID", t, violations);
+            AddIf(pod.HostIpc, "host-ipc", "hostIPC", t, violations);
+            foreach (var c in pod.Containers)
+            {
+                if (c.Privileged)
+                {
+                    violations.Add(new Violation("privileged", c.Name, $"privileged {c.Describe(0)} is not allowed at tier {t}: it bypasses the sandbox"));
+                }
+            }
+
+            foreach (var v in pod.HostPathVolumes)
+            {
+                violations.Add(new Violation("host-path", v, $"hostPath volume \"{v}\" is not allowed at tier {t}: it bypasses the sandbox"));
+            }
+        }
+
+        return violations;
+    }
+
+    private static void CheckPlacement(PodSpecView pod, SandboxRuntime runtime, string? className, PolicyConfig config, IClusterState state, List<Violation> violations)
+    {
+        var rc = className is null ? null : state.RuntimeClass(className);
+        var reach = PlacementAnalyzer.Reach(pod, rc, config, state);
+        var runtimeName = runtime == SandboxRuntime.Runc ? "runc" : TierNames.LabelValue(runtime);
+        foreach (var r in reach)
+        {
+            if (r.Pool != runtime)
+            {
+                violations.Add(new Violation("pool-separation", TierNames.LabelValue(r.Pool),
+                    $"a {runtimeName} pod could land on the {PlacementAnalyzer.PoolName(r.Pool, config)}: {r.How}"));
+            }
+        }
+
+        if (config.SettingsFor(runtime) is { } own && reach.All(r => r.Pool != runtime))
+        {
+            violations.Add(new Violation("pool-unreachable", TierNames.LabelValue(runtime),
+                $"a {runtimeName} pod must run on the {PlacementAnalyzer.PoolName(runtime, config)}, but its nodeSelector, node affinity or nodeName rules that out"
+                + (own.Pool.Taint.Effect != "PreferNoSchedule" && !pod.Tolerations.Any(t => Tolerations.Tolerates(t, own.Pool.Taint)) && (rc?.Tolerations.Any(t => Tolerations.Tolerates(t, own.Pool.Taint)) != true)
+                    ? $" (or it lacks a toleration for {own.Pool.Taint})"
+                    : "")));
+        }
+    }
+
+    private static void AddIf(bool set, string rule, string field, RiskTier tier, List<Violation> violations)
+    {
+        if (set)
+        {
+            violations.Add(new Violation(rule, "pod", $"{field} is not allowed at tier {tier}: it bypasses the sandbox"));
+        }
+    }
+
+    private static string DescribeClass(string? className) =>
+        className is null ? "spec.runtimeClassName is not set" : $"spec.runtimeClassName is \"{className}\"";
+}

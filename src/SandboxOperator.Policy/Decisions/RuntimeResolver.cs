@@ -1,0 +1,42 @@
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Policy.Decisions;
+
+/// <summary>
+/// Maps a pod's runtimeClassName to the runtime it really gets. Names are compared exactly (Kubernetes
+/// names are case-sensitive, so "Kata" or "kata " is not the Kata class). A known RuntimeClass under
+/// another name counts by its handler; any other class, or none, runs on the default runc handler.
+/// </summary>
+public static class RuntimeResolver
+{
+    public static SandboxRuntime Resolve(string? runtimeClassName, PolicyConfig config, IClusterState state)
+    {
+        if (runtimeClassName is null)
+        {
+            return SandboxRuntime.Runc;
+        }
+
+        foreach (var rt in config.SandboxRuntimes)
+        {
+            if (runtimeClassName == rt.RuntimeClassName)
+            {
+                return rt.Runtime;
+            }
+        }
+
+        if (state.RuntimeClass(runtimeClassName) is { } rc)
+        {
+            foreach (var rt in config.SandboxRuntimes)
+            {
+                if (rc.Handler == rt.Handler)
+                {
+                    return rt.Runtime;
+                }
+            }
+        }
+
+        return SandboxRuntime.Runc;
+    }
+}

@@ -1,0 +1,256 @@
+using System.Text.Json;
+using SandboxOperator.Policy.Api;
+
+namespace SandboxOperator.Policy.Pods;
+
+/// <summary>
+/// Reads a <see cref="PodSpecView"/> from a pod or pod template JSON object (one with <c>metadata</c>
+/// and <c>spec</c>). Fields of the wrong JSON type are reported as <see cref="FieldError"/>s with their
+/// path (prefixed by <paramref name="pathPrefix"/>, e.g. <c>spec.template.</c>); the policy fails
+/// closed on them instead of guessing.
+/// </summary>
+public static class PodSpecReader
+{
+    public static (PodSpecView? View, IReadOnlyList<FieldError> Errors) Read(JsonElement pod, string pathPrefix = "")
+    {
+        var r = new FieldReader(pathPrefix);
+        if (pod.ValueKind != JsonValueKind.Object)
+        {
+            r.Error("", "must be an object");
+            return (null, r.Errors);
+        }
+
+        var meta = r.Object(pod, "metadata", "metadata");
+        var spec = r.Object(pod, "spec", "spec");
+        IReadOnlyDictionary<string, string> labels = PodSpecView.Empty, annotations = PodSpecView.Empty;
+        bool hasLabels = false, hasAnnotations = false, deleting = false;
+        string? name = null, generateName = null;
+        if (meta is { } m)
+        {
+            name = r.String(m, "name", "metadata.name");
+            generateName = r.String(m, "generateName", "metadata.generateName");
+            hasLabels = r.StringMap(m, "labels", "metadata.labels", out labels);
+            hasAnnotations = r.StringMap(m, "annotations", "metadata.annotations", out annotations);
+            deleting = m.TryGetProperty("deletionTimestamp", out var dt) && dt.ValueKind != JsonValueKind.Null;
+        }
+
+        if (spec is not { } s)
+        {
+            return r.Errors.Count > 0
+                ? (null, r.Errors)
+                : (new PodSpecView { Name = name, GenerateName = generateName, Labels = labels, HasLabelsObject = hasLabels, Annotations = annotations, HasAnnotationsObject = hasAnnotations, HasMetadataObject = meta is not null, BeingDeleted = deleting }, r.Errors);
+        }
+
+        var rcSet = s.TryGetProperty("runtimeClassName", out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
+        var runtimeClass = r.String(s, "runtimeClassName", "spec.runtimeClassName");
+        var hasNodeSelector = r.StringMap(s, "nodeSelector", "spec.nodeSelector", out var nodeSelector);
+        _ = hasNodeSelector;
+
+        var tolerations = new List<Toleration>();
+        var hasTolerations = false;
+        if (r.Array(s, "tolerations", "spec.tolerations") is { } tolArr)
+        {
+            hasTolerations = true;
+            var i = 0;
+            foreach (var t in tolArr.EnumerateArray())
+            {
+                var at = $"spec.tolerations[{i++}]";
+                if (t.ValueKind != JsonValueKind.Object)
+                {
+                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(t)}");
+                    continue;
+                }
+
+                tolerations.Add(new Toleration(
+                    r.String(t, "key", at + ".key") ?? "",
+                    r.String(t, "operator", at + ".operator") ?? "",
+                    r.String(t, "value", at + ".value") ?? "",
+                    r.String(t, "effect", at + ".effect") ?? ""));
+            }
+        }
+
+        bool hasAffinity = false, hasNodeAffinity = false, hasRequired = false;
+        List<NodeSelectorTerm>? terms = null;
+        if (r.Object(s, "affinity", "spec.affinity") is { } aff)
+        {
+            hasAffinity = true;
+            if (r.Object(aff, "nodeAffinity", "spec.affinity.nodeAffinity") is { } na)
+            {
+                hasNodeAffinity = true;
+                const string reqPath = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution";
+                if (r.Object(na, "requiredDuringSchedulingIgnoredDuringExecution", reqPath) is { } req)
+                {
+                    hasRequired = true;
+                    terms = [];
+                    if (r.Array(req, "nodeSelectorTerms", reqPath + ".nodeSelectorTerms") is { } termArr)
+                    {
+                        var i = 0;
+                        foreach (var term in termArr.EnumerateArray())
+                        {
+                            var at = $"{reqPath}.nodeSelectorTerms[{i++}]";
+                            if (term.ValueKind != JsonValueKind.Object)
+                            {
+                                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(term)}");
+                                continue;
+                            }
+
+                            terms.Add(new NodeSelectorTerm(
+                                ReadRequirements(r, term, "matchExpressions", at),
+                                ReadRequirements(r, term, "matchFields", at),
+                                term.TryGetProperty("matchExpressions", out var mexp) && mexp.ValueKind == JsonValueKind.Array));
+                        }
+                    }
+                }
+            }
+        }
+
+        string? podSeccomp = null;
+        var hasPodSc = false;
+        if (r.Object(s, "securityContext", "spec.securityContext") is { } psc)
+        {
+            hasPodSc = true;
+            podSeccomp = ReadSeccompType(r, psc, "spec.securityContext");
+        }
+
+        var containers = new List<ContainerView>();
+        ReadContainers(r, s, "initContainers", ContainerKind.InitContainer, containers);
+        ReadContainers(r, s, "containers", ContainerKind.Container, containers);
+        ReadContainers(r, s, "ephemeralContainers", ContainerKind.EphemeralContainer, containers);
+
+        var hostPaths = new List<string>();
+        if (r.Array(s, "volumes", "spec.volumes") is { } vols)
+        {
+            var i = 0;
+            foreach (var v in vols.EnumerateArray())
+            {
+                var at = $"spec.volumes[{i++}]";
+                if (v.ValueKind != JsonValueKind.Object)
+                {
+                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(v)}");
+                    continue;
+                }
+
+                if (v.TryGetProperty("hostPath", out var hp) && hp.ValueKind != JsonValueKind.Null)
+                {
+                    hostPaths.Add(r.String(v, "name", at + ".name") ?? $"volumes[{i - 1}]");
+                }
+            }
+        }
+
+        var view = new PodSpecView
+        {
+            Name = name,
+            GenerateName = generateName,
+            Labels = labels,
+            HasLabelsObject = hasLabels,
+            Annotations = annotations,
+            HasAnnotationsObject = hasAnnotations,
+            HasMetadataObject = meta is not null,
+            BeingDeleted = deleting,
+            RuntimeClassNameSet = rcSet,
+            RuntimeClassName = runtimeClass,
+            NodeName = r.String(s, "nodeName", "spec.nodeName"),
+            NodeSelector = nodeSelector,
+            Tolerations = tolerations,
+            HasTolerationsArray = hasTolerations,
+            HasAffinityObject = hasAffinity,
+            HasNodeAffinityObject = hasNodeAffinity,
+            HasRequiredNodeAffinityObject = hasRequired,
+            RequiredNodeTerms = terms,
+            HostNetwork = r.Bool(s, "hostNetwork", "spec.hostNetwork"),
+            HostPid = r.Bool(s, "hostPID", "spec.hostPID"),
+            HostIpc = r.Bool(s, "hostIPC", "spec.hostIPC"),
+            HasPodSecurityContextObject = hasPodSc,
+            PodSeccompType = podSeccomp,
+            Containers = containers,
+            HostPathVolumes = hostPaths,
+        };
+        return r.Errors.Count > 0 ? (null, r.Errors) : (view, r.Errors);
+    }
+
+    private static void ReadContainers(FieldReader r, JsonElement spec, string prop, ContainerKind kind, List<ContainerView> into)
+    {
+        if (r.Array(spec, prop, "spec." + prop) is not { } arr)
+        {
+            return;
+        }
+
+        var i = 0;
+        foreach (var c in arr.EnumerateArray())
+        {
+            var at = $"spec.{prop}[{i}]";
+            if (c.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(c)}");
+                i++;
+                continue;
+            }
+
+            var name = r.String(c, "name", at + ".name") ?? $"#{i}";
+            var privileged = false;
+            string? seccomp = null;
+            if (r.Object(c, "securityContext", at + ".securityContext") is { } sc)
+            {
+                privileged = r.Bool(sc, "privileged", at + ".securityContext.privileged");
+                seccomp = ReadSeccompType(r, sc, at + ".securityContext");
+            }
+
+            into.Add(new ContainerView(kind, name, privileged, seccomp));
+            i++;
+        }
+    }
+
+    private static string? ReadSeccompType(FieldReader r, JsonElement securityContext, string at)
+    {
+        if (r.Object(securityContext, "seccompProfile", at + ".seccompProfile") is not { } sp)
+        {
+            return null;
+        }
+
+        // A profile object without a type is invalid in Kubernetes; treat it as "set" but unknown.
+        return r.String(sp, "type", at + ".seccompProfile.type") ?? "";
+    }
+
+    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, string prop, string at)
+    {
+        var list = new List<NodeSelectorRequirement>();
+        if (r.Array(term, prop, $"{at}.{prop}") is not { } arr)
+        {
+            return list;
+        }
+
+        var i = 0;
+        foreach (var e in arr.EnumerateArray())
+        {
+            var p = $"{at}.{prop}[{i++}]";
+            if (e.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(p, $"must be an object, got {AgentWorkloadReader.Describe(e)}");
+                continue;
+            }
+
+            var values = new List<string>();
+            if (r.Array(e, "values", p + ".values") is { } vals)
+            {
+                var j = 0;
+                foreach (var v in vals.EnumerateArray())
+                {
+                    if (v.ValueKind == JsonValueKind.String)
+                    {
+                        values.Add(v.GetString()!);
+                    }
+                    else
+                    {
+                        r.Error($"{p}.values[{j}]", $"must be a string, got {AgentWorkloadReader.Describe(v)}");
+                    }
+
+                    j++;
+                }
+            }
+
+            list.Add(new NodeSelectorRequirement(r.String(e, "key", p + ".key") ?? "", r.String(e, "operator", p + ".operator") ?? "", values));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,52 @@
+using SandboxOperator.Policy.Api;
+
+namespace SandboxOperator.Policy.State;
+
+/// <summary>An immutable <see cref="IClusterState"/> built from lists; used by the CLI, the no-cluster host mode and tests.</summary>
+public sealed class ClusterSnapshot : IClusterState
+{
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _namespaces;
+    private readonly Dictionary<string, List<AgentWorkload>> _workloads;
+    private readonly Dictionary<string, RuntimeClassInfo> _runtimeClasses;
+    private readonly Dictionary<string, NodeInfo> _nodes;
+
+    public ClusterSnapshot(
+        IEnumerable<KeyValuePair<string, IReadOnlyDictionary<string, string>>>? namespaces = null,
+        IEnumerable<AgentWorkload>? workloads = null,
+        IEnumerable<RuntimeClassInfo>? runtimeClasses = null,
+        IEnumerable<NodeInfo>? nodes = null)
+    {
+        _namespaces = new(namespaces ?? [], StringComparer.Ordinal);
+        _workloads = new(StringComparer.Ordinal);
+        foreach (var w in workloads ?? [])
+        {
+            if (!_workloads.TryGetValue(w.Namespace, out var list))
+            {
+                _workloads[w.Namespace] = list = [];
+            }
+
+            list.RemoveAll(x => x.Name == w.Name);
+            list.Add(w);
+        }
+
+        _runtimeClasses = (runtimeClasses ?? []).GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        _nodes = (nodes ?? []).GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+    }
+
+    /// <summary>An empty cluster.</summary>
+    public static ClusterSnapshot Empty { get; } = new();
+
+    public IEnumerable<string> Namespaces => _namespaces.Keys;
+    public IEnumerable<AgentWorkload> Workloads => _workloads.Values.SelectMany(w => w);
+    public IEnumerable<RuntimeClassInfo> RuntimeClasses => _runtimeClasses.Values;
+    public IEnumerable<NodeInfo> Nodes => _nodes.Values;
+
+    public IReadOnlyDictionary<string, string>? NamespaceLabels(string name) => _namespaces.GetValueOrDefault(name);
+
+    public IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace) =>
+        _workloads.TryGetValue(@namespace, out var list) ? list : [];
+
+    public RuntimeClassInfo? RuntimeClass(string name) => _runtimeClasses.GetValueOrDefault(name);
+
+    public NodeInfo? Node(string name) => _nodes.GetValueOrDefault(name);
+}
