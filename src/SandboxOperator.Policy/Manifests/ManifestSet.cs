@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Pods;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Policy.Manifests;
+
+/// <summary>
+/// Manifests sorted into what they are for: AgentWorkloads, Namespaces, RuntimeClasses and Nodes form
+/// the cluster state; Pods and pod controllers are what gets evaluated; anything else is skipped with
+/// a note. An object without a namespace is in <c>default</c>.
+/// </summary>
+public sealed record ManifestSet(
+    ClusterSnapshot State,
+    IReadOnlyList<ManifestDocument> Targets,
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<ManifestError> Errors)
+{
+    public const string DefaultNamespace = "default";
+
+    public static ManifestSet From(IEnumerable<ManifestDocument> documents)
+    {
+        var namespaces = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        var workloads = new List<AgentWorkload>();
+        var runtimeClasses = new List<RuntimeClassInfo>();
+        var nodes = new List<NodeInfo>();
+        var targets = new List<ManifestDocument>();
+        var notes = new List<string>();
+        var errors = new List<ManifestError>();
+
+        foreach (var doc in documents)
+        {
+            var element = JsonSerializer.SerializeToElement(doc.Object);
+            switch (doc.Group, doc.Kind)
+            {
+                case ("", "Namespace"):
+                    if (doc.Name is null)
+                    {
+                        errors.Add(new ManifestError(doc.Source, doc.Line, "Namespace: metadata.name: Required value"));
+                        break;
+                    }
+
+                    namespaces[doc.Name] = Labels(element);
+                    break;
+                case (WellKnown.Group, WellKnown.Kind):
+                    if (doc.ApiVersion != WellKnown.ApiVersion)
+                    {
+                        errors.Add(new ManifestError(doc.Source, doc.Line, $"AgentWorkload: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
+                        break;
+                    }
+
+                    var (workload, problems) = AgentWorkloadReader.Read(element, DefaultNamespace);
+                    if (workload is null)
+                    {
+                        var name = doc.Name is null ? "" : $" {doc.Name}";
+                        errors.AddRange(problems.Select(p => new ManifestError(doc.Source, doc.Line, $"AgentWorkload{name}: {p}")));
+                    }
+                    else
+                    {
+                        workloads.Add(workload);
+                    }
+
+                    break;
+                case ("node.k8s.io", "RuntimeClass"):
+                    if (ReadRuntimeClass(doc, element) is { } rc)
+                    {
+                        runtimeClasses.Add(rc);
+                    }
+                    else
+                    {
+                        errors.Add(new ManifestError(doc.Source, doc.Line, "RuntimeClass: metadata.name and handler are required strings"));
+                    }
+
+                    break;
+                case ("", "Node"):
+                    if (doc.Name is null)
+                    {
+                        errors.Add(new ManifestError(doc.Source, doc.Line, "Node: metadata.name: Required value"));
+                        break;
+                    }
+
+                    nodes.Add(ReadNode(doc.Name, element));
+                    break;
+                default:
+                    if (PodTemplates.PathTo(doc.Group, doc.Kind) is not null)
+                    {
+                        targets.Add(doc);
+                    }
+                    else
+                    {
+                        notes.Add($"{doc.Location}: skipped {doc.Kind} {doc.Name}: the policy does not cover this kind");
+                    }
+
+                    break;
+            }
+        }
+
+        return new ManifestSet(new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes), targets, notes, errors);
+    }
+
+    private static IReadOnlyDictionary<string, string> Labels(JsonElement obj) =>
+        PodSpecReader.Read(obj).View?.Labels ?? new Dictionary<string, string>();
+
+    private static RuntimeClassInfo? ReadRuntimeClass(ManifestDocument doc, JsonElement element)
+    {
+        if (doc.Name is null || doc.Object["handler"] is not JsonValue h || !h.TryGetValue<string>(out var handler))
+        {
+            return null;
+        }
+
+        var nodeSelector = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tolerations = new List<Toleration>();
+        if (element.TryGetProperty("scheduling", out var sched) && sched.ValueKind == JsonValueKind.Object)
+        {
+            // Reuse the pod reader: scheduling has the same nodeSelector/tolerations shapes as a pod spec.
+            var shaped = JsonSerializer.SerializeToElement(new JsonObject { ["spec"] = JsonNode.Parse(sched.GetRawText()) });
+            if (PodSpecReader.Read(shaped).View is { } view)
+            {
+                foreach (var (k, v) in view.NodeSelector)
+                {
+                    nodeSelector[k] = v;
+                }
+
+                tolerations.AddRange(view.Tolerations);
+            }
+        }
+
+        return new RuntimeClassInfo(doc.Name, handler, nodeSelector, tolerations);
+    }
+
+    private static NodeInfo ReadNode(string name, JsonElement element)
+    {
+        var labels = Labels(element);
+        var taints = new List<NodeTaint>();
+        var ready = true;
+        if (element.TryGetProperty("spec", out var spec) && spec.ValueKind == JsonValueKind.Object
+            && spec.TryGetProperty("taints", out var ts) && ts.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var t in ts.EnumerateArray())
+            {
+                if (t.ValueKind == JsonValueKind.Object)
+                {
+                    taints.Add(new NodeTaint(Str(t, "key"), Str(t, "value"), Str(t, "effect")));
+                }
+            }
+        }
+
+        if (element.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
+            && status.TryGetProperty("conditions", out var cs) && cs.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var c in cs.EnumerateArray())
+            {
+                if (c.ValueKind == JsonValueKind.Object && Str(c, "type") == "Ready")
+                {
+                    ready = Str(c, "status") == "True";
+                }
+            }
+        }
+
+        return new NodeInfo(name, labels, taints, ready);
+    }
+
+    private static string Str(JsonElement obj, string prop) =>
+        obj.TryGetProperty(prop, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+}
