@@ -183,7 +183,7 @@ public static class ManifestParser
     }
 
     /// <summary>YAML 1.1 resolution of plain scalars, as sigs.k8s.io/yaml applies it; quoted scalars are strings.</summary>
-    internal static JsonNode? Scalar(YamlScalarNode scalar)
+    public static JsonNode? Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
         if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
@@ -191,7 +191,7 @@ public static class ManifestParser
             return JsonValue.Create(value);
         }
 
-        if (!string.IsNullOrEmpty(scalar.Tag.Value) && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
+        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
         {
             return JsonValue.Create(value);
         }
