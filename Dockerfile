@@ -25,7 +25,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
-ARG SOURCE=https://github.com/agentsandbox/sandbox-operator
+# Set by CI to the repository URL.
+ARG SOURCE=""
 LABEL org.opencontainers.image.title="sandbox-operator" \
       org.opencontainers.image.description="Kubernetes operator and admission webhook that runs AI-agent workloads in Kata Containers, gVisor or runc with seccomp" \
       org.opencontainers.image.version="${VERSION}" \
