@@ -42,7 +42,7 @@ if (parsed.Errors.Count > 0)
 
 try
 {
-    return parsed.Invoke();
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception ex) when (ex is not OutOfMemoryException)
 {

@@ -43,20 +43,13 @@ internal static class YamlWriter
 
                 emitter.Emit(new SequenceEnd());
                 break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var s = value.GetValue<string>();
+                var needsQuotes = Policy.Manifests.ManifestParser.Scalar(new YamlDotNet.RepresentationModel.YamlScalarNode(s)) is not JsonValue resolved || resolved.GetValueKind() != JsonValueKind.String;
+                emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, needsQuotes ? ScalarStyle.DoubleQuoted : ScalarStyle.Any, true, true));
+                break;
             case JsonValue value:
-                var el = value.GetValue<JsonElement>();
-                switch (el.ValueKind)
-                {
-                    case JsonValueKind.String:
-                        var s = el.GetString()!;
-                        var needsQuotes = Policy.Manifests.ManifestParser.Scalar(new YamlDotNet.RepresentationModel.YamlScalarNode(s)) is not JsonValue v || v.GetValueKind() != JsonValueKind.String;
-                        emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, needsQuotes ? ScalarStyle.DoubleQuoted : ScalarStyle.Any, true, true));
-                        break;
-                    default:
-                        emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, el.GetRawText(), ScalarStyle.Plain, true, false));
-                        break;
-                }
-
+                emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value.ToJsonString(), ScalarStyle.Plain, true, false));
                 break;
             default:
                 emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, "null", ScalarStyle.Plain, true, false));
