@@ -31,12 +31,12 @@ public static class PodClassifier
 
             (claims ??= []).Add(w.Name);
             mcpWorkload |= w.Spec.Type == WorkloadType.MCPServer;
-            var computed = Tiering.Compute(w.Spec);
-            if (tier is null || computed.Tier > tier || (computed.Tier == tier && string.CompareOrdinal(w.Name, workload) < 0))
+            var computed = WorkloadTierCache.For(w);
+            if (tier is null || computed.Tier.Tier > tier || (computed.Tier.Tier == tier && string.CompareOrdinal(w.Name, workload) < 0))
             {
-                tier = computed.Tier;
+                tier = computed.Tier.Tier;
                 workload = w.Name;
-                reasons = [$"AgentWorkload {w.Name}: {string.Join("; ", computed.Reasons)}"];
+                reasons = [computed.Reason];
             }
         }
 
