@@ -44,7 +44,8 @@ public static class PodMutator
                 mutated = mutated with { RuntimeClassNameSet = true, RuntimeClassName = wanted.RuntimeClassName };
             }
 
-            runtime = explicitRuntime ?? tierRuntime;
+            // Resolve what was filled in too: a RuntimeClass named "kata" with another handler is not Kata.
+            runtime = explicitRuntime ?? (runtimeClassName is null ? SandboxRuntime.Runc : RuntimeResolver.Resolve(runtimeClassName, config, state));
             mutated = AddSeccomp(mutated, tier, config, values, pathPrefix, ops);
         }
 

@@ -14,7 +14,7 @@ public class NamespaceGuardTests
 
     [Theory]
     [InlineData("""{"agentsandbox.io/enforce":"kata"}""", "{}", "removing agentsandbox.io/enforce=kata on namespace agents weakens sandbox enforcement and needs membership in one of: system:masters")]
-    [InlineData("""{"agentsandbox.io/enforce":"kata"}""", """{"agentsandbox.io/enforce":"Kata"}""", "changing agentsandbox.io/enforce from kata to \"Kata\"")]
+    [InlineData("""{"agentsandbox.io/enforce":"kata"}""", """{"agentsandbox.io/enforce":"gvisor"}""", "changing agentsandbox.io/enforce from kata to \"gvisor\"")]
     [InlineData("{}", """{"agentsandbox.io/mode":"audit"}""", "setting agentsandbox.io/mode=audit")]
     [InlineData("""{"agentsandbox.io/mode":"enforce"}""", """{"agentsandbox.io/mode":"audit"}""", "setting agentsandbox.io/mode=audit")]
     public void Weakening_enforcement_labels_is_denied_for_ordinary_users(string before, string after, string expected)
@@ -27,6 +27,7 @@ public class NamespaceGuardTests
 
     [Theory]
     [InlineData("{}", """{"agentsandbox.io/enforce":"kata"}""")]
+    [InlineData("""{"agentsandbox.io/enforce":"kata"}""", """{"agentsandbox.io/enforce":"Kata"}""")]
     [InlineData("""{"agentsandbox.io/mode":"audit"}""", "{}")]
     [InlineData("""{"agentsandbox.io/enforce":"kata","team":"a"}""", """{"agentsandbox.io/enforce":"kata","team":"b"}""")]
     public void Strengthening_or_unrelated_changes_are_allowed(string before, string after)
