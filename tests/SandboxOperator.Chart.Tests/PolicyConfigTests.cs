@@ -14,6 +14,27 @@ public sealed class PolicyConfigTests(ChartRenderer chart)
     }
 
     [SkippableFact]
+    public void Rendered_policy_loads_in_the_operator_and_equals_its_defaults_but_for_the_release_namespace()
+    {
+        var cm = chart.Render().Named<V1ConfigMap>(ChartRenderer.Fullname + "-config");
+        var (config, errors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(cm.Data["policy.yaml"], "configmap policy.yaml");
+        Assert.Empty(errors);
+        var defaults = SandboxOperator.Policy.Configuration.PolicyConfig.Default;
+        Assert.Equal(defaults.Kata, config!.Kata);
+        Assert.Equal(defaults.GVisor, config.GVisor);
+        Assert.Equal(defaults.Mode, config.Mode);
+        Assert.Equal(defaults.LowTierSeccomp, config.LowTierSeccomp);
+        Assert.Equal(defaults.LabelAdminGroups.Order(), config.LabelAdminGroups.Order());
+        Assert.Equal([ChartRenderer.ReleaseNamespace], config.InfrastructureNamespaces);
+
+        var audit = chart.Render("--set", "mode=Audit", "--set", "lowTierSeccomp.type=Localhost").Named<V1ConfigMap>(ChartRenderer.Fullname + "-config");
+        var (loaded, auditErrors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(audit.Data["policy.yaml"], "configmap policy.yaml");
+        Assert.Empty(auditErrors);
+        Assert.Equal(SandboxOperator.Policy.Api.EnforcementMode.Audit, loaded!.Mode);
+        Assert.Equal(new SandboxOperator.Policy.Configuration.SeccompSetting("Localhost", "agentsandbox/agent-restricted.json"), loaded.LowTierSeccomp);
+    }
+
+    [SkippableFact]
     public void Default_policy_matches_the_operators_built_in_defaults()
     {
         var p = Policy();
