@@ -70,14 +70,10 @@ public static class ManifestParser
 
     private static void ParseYaml(string text, string source, List<ManifestDocument> docs, List<ManifestError> errors)
     {
-        var stream = new YamlStream();
-        try
+        var (stream, errorLine, error) = YamlText.Load(text);
+        if (stream is null)
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new ManifestError(source, (int)ex.Start.Line, $"invalid YAML: {Clean(ex)}"));
+            errors.Add(new ManifestError(source, errorLine, error!));
             return;
         }
 
@@ -103,16 +99,9 @@ public static class ManifestParser
         }
     }
 
-    private static string Clean(YamlException ex)
-    {
-        var message = ex.InnerException?.Message ?? ex.Message;
-        var idx = message.IndexOf("): ", StringComparison.Ordinal);
-        return idx >= 0 && message.StartsWith("(Line", StringComparison.Ordinal) ? message[(idx + 3)..] : message;
-    }
-
     private static void Add(JsonObject obj, string source, int line, List<ManifestDocument> docs, List<ManifestError> errors)
     {
-        if ((string?)(obj["kind"] as JsonValue) is "List" && obj["items"] is JsonArray items)
+        if (obj["kind"] is JsonValue kindValue && kindValue.TryGetValue<string>(out var kindName) && kindName == "List" && obj["items"] is JsonArray items)
         {
             foreach (var item in items)
             {
