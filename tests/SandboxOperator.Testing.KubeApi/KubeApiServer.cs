@@ -81,6 +81,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubeApiServerOptions();
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < options.MinimumWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(options.MinimumWorkerThreads, completionPorts);
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
