@@ -100,11 +100,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Stops the server, ending open watches.</summary>
+    /// <summary>Stops the server: open watches end cleanly, connections still busy after two seconds are aborted.</summary>
     public async ValueTask DisposeAsync()
     {
         Store.CutWatches(WatchCutMode.CloseStream);
-        await _app.StopAsync();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
 }

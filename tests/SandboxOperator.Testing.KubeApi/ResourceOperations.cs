@@ -158,7 +158,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             }
 
             if (ObjectMetadata.Name(obj) != name || ObjectMetadata.Namespace(obj) != ObjectMetadata.Namespace(current)
-                || (string?)obj["kind"] != type.Kind || (string?)obj["apiVersion"] != type.ApiVersion)
+                || ObjectMetadata.AsString(obj["kind"]) != type.Kind || ObjectMetadata.AsString(obj["apiVersion"]) != type.ApiVersion)
             {
                 return ApiError.Invalid(type, name, "metadata.name, metadata.namespace, kind and apiVersion are immutable");
             }
@@ -181,9 +181,10 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
                 return WriteResult.Fail(options.Error);
             }
 
-            uid = options.Value["preconditions"]?["uid"] is JsonValue u && u.TryGetValue<string>(out var s1) ? s1 : null;
-            rv = options.Value["preconditions"]?["resourceVersion"] is JsonValue r && r.TryGetValue<string>(out var s2) ? s2 : null;
-            dryRun |= options.Value["dryRun"] is JsonArray modes && modes.Any(m => m?.GetValueKind() == JsonValueKind.String && (string?)m == "All");
+            var preconditions = options.Value["preconditions"] as JsonObject;
+            uid = ObjectMetadata.AsString(preconditions?["uid"]);
+            rv = ObjectMetadata.AsString(preconditions?["resourceVersion"]);
+            dryRun |= options.Value["dryRun"] is JsonArray modes && modes.Any(m => ObjectMetadata.AsString(m) == "All");
         }
 
         var deleted = store.Delete(type, ns, name, uid, rv, dryRun);
@@ -327,12 +328,12 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
     /// <summary>Checks kind/apiVersion (filling them in when absent) and the namespace against the URL (filling it in).</summary>
     private static ApiError? CheckTypeAndNamespace(ResourceType type, string? ns, JsonObject obj)
     {
-        if (obj["apiVersion"] is { } apiVersion && (apiVersion.GetValueKind() != JsonValueKind.String || (string?)apiVersion != type.ApiVersion))
+        if (obj["apiVersion"] is { } apiVersion && ObjectMetadata.AsString(apiVersion) != type.ApiVersion)
         {
             return ApiError.BadRequest($"the API version in the data ({apiVersion.ToJsonString()}) does not match the expected API version ({type.ApiVersion})");
         }
 
-        if (obj["kind"] is { } kind && (kind.GetValueKind() != JsonValueKind.String || (string?)kind != type.Kind))
+        if (obj["kind"] is { } kind && ObjectMetadata.AsString(kind) != type.Kind)
         {
             return ApiError.BadRequest($"the kind in the data ({kind.ToJsonString()}) does not match the expected kind ({type.Kind})");
         }
