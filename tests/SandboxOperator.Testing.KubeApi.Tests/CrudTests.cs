@@ -67,6 +67,20 @@ public class CrudTests
     }
 
     [Fact]
+    public async Task Generic_client_works_with_core_group_resources()
+    {
+        await using var api = await ApiScope.StartAsync();
+        using var generic = new GenericClient(api.Client, "", "v1", "configmaps", disposeClient: false);
+
+        await generic.CreateNamespacedAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" }, Data = new Dictionary<string, string> { ["k"] = "v" } }, "default", cancel: api.Timeout);
+        var read = await generic.ReadNamespacedAsync<V1ConfigMap>("default", "c", cancel: api.Timeout);
+        var list = await generic.ListNamespacedAsync<V1ConfigMapList>("default", cancel: api.Timeout);
+
+        Assert.Equal("v", read.Data["k"]);
+        Assert.Single(list.Items);
+    }
+
+    [Fact]
     public async Task GenerateName_produces_a_unique_name()
     {
         await using var api = await ApiScope.StartAsync();
@@ -113,6 +127,20 @@ public class CrudTests
         Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
         Assert.Equal("Conflict", KubernetesJson.Deserialize<V1Status>(error.Response.Content).Reason);
         Assert.Equal("2", (string?)api.Server.Store.Get(BuiltInResources.ConfigMaps, "default", "c")!["data"]!["k"]);
+    }
+
+    [Fact]
+    public async Task Update_meant_for_a_recreated_object_is_409()
+    {
+        await using var api = await ApiScope.StartAsync();
+        var first = await api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default", cancellationToken: api.Timeout);
+        await api.Client.CoreV1.DeleteNamespacedConfigMapAsync("c", "default", cancellationToken: api.Timeout);
+        await api.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default", cancellationToken: api.Timeout);
+
+        first.Metadata.ResourceVersion = null;
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => api.Client.CoreV1.ReplaceNamespacedConfigMapAsync(first, "c", "default", cancellationToken: api.Timeout));
+
+        Assert.Equal(HttpStatusCode.Conflict, error.Response.StatusCode);
     }
 
     [Fact]

@@ -218,7 +218,8 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
     /// <summary>
     /// The update loop of the real server: read the current object, compute the new one from it, admit it and commit
     /// with the read resourceVersion as precondition; when another write won the race, start over. A resourceVersion
-    /// the client put in the body (or patch) is checked against the current object each time, so stale ones get 409.
+    /// the client put in the body (or patch) is checked against the current object each time, so stale ones get 409;
+    /// so is a uid, so a write meant for a deleted-and-recreated object gets 409 too.
     /// </summary>
     private async Task<WriteResult> WriteWithRetryAsync(
         ResourceType type, string? ns, string name, string? subresource, string optionsKind, bool dryRun,
@@ -241,6 +242,12 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             if (ObjectMetadata.ResourceVersion(incoming.Value) is { } pinned && pinned != current.ResourceVersion)
             {
                 return WriteResult.Fail(ApiError.Conflict(type, name));
+            }
+
+            var currentUid = ObjectMetadata.GetString(currentObject, "uid");
+            if (ObjectMetadata.GetString(incoming.Value, "uid") is { Length: > 0 } uid && uid != currentUid)
+            {
+                return WriteResult.Fail(ApiError.Conflict(type, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {currentUid}"));
             }
 
             var candidate = Merge(type, subresource, currentObject, incoming.Value);
