@@ -73,6 +73,28 @@ public class AdmissionTests
     }
 
     [Fact]
+    public async Task With_generateName_webhooks_see_an_empty_name_and_the_stored_object_gets_a_generated_one()
+    {
+        await using var api = await ApiScope.StartAsync();
+        JsonNode? seenName = null, seenObjectName = null;
+        api.Server.Admission.Register(new AdmissionWebhook("pods.agentsandbox.io", ["pods"], AdmissionOperations.Create, (review, _) =>
+        {
+            seenName = review["request"]!["name"];
+            seenObjectName = review["request"]!["object"]!["metadata"]!["name"];
+            return Task.FromResult(Answer(review, true));
+        }));
+        var pod = Pod("");
+        pod.Metadata.Name = null;
+        pod.Metadata.GenerateName = "sandbox-";
+
+        var created = await api.Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: api.Timeout);
+
+        Assert.Null(seenName);
+        Assert.Null(seenObjectName);
+        Assert.StartsWith("sandbox-", created.Metadata.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Denial_becomes_a_403_Status_with_the_real_message()
     {
         await using var api = await ApiScope.StartAsync();

@@ -33,22 +33,11 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             return WriteResult.Fail(typeError);
         }
 
-        var meta = ObjectMetadata.Of(obj);
-        var name = ObjectMetadata.Name(obj);
-        if (string.IsNullOrEmpty(name))
+        var name = ObjectMetadata.Name(obj) ?? "";
+        var generateName = ObjectMetadata.GetString(obj, "generateName") ?? "";
+        if (name.Length == 0 && generateName.Length == 0)
         {
-            if (ObjectMetadata.GetString(obj, "generateName") is not { Length: > 0 } prefix)
-            {
-                return WriteResult.Fail(ApiError.Invalid(type, "", "metadata.name: Required value: name or generateName is required"));
-            }
-
-            name = ObjectMetadata.GenerateName(prefix);
-            meta["name"] = name;
-        }
-
-        if (!ObjectMetadata.IsValidName(name))
-        {
-            return WriteResult.Fail(ApiError.Invalid(type, name, $"metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"));
+            return WriteResult.Fail(ApiError.Invalid(type, "", "metadata.name: Required value: name or generateName is required"));
         }
 
         if (ObjectMetadata.ResourceVersion(obj) is not null)
@@ -61,6 +50,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             obj.Remove("status");
         }
 
+        // As on a real server, admission runs before the name is generated: with generateName, webhooks see name "".
         var request = new AdmissionRequest(type, null, AdmissionOperations.Create, name, ns, obj, null, dryRun, Options("CreateOptions", dryRun));
         var (admitted, warnings) = await admission.AdmitAsync(request, cancellationToken);
         if (!admitted.IsSuccess)
@@ -69,14 +59,25 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
         }
 
         obj = admitted.Value;
-        if (CheckIdentityUnchanged(type, obj, name, ns) is { } identityError)
+        if ((ObjectMetadata.Name(obj) ?? "") != name || CheckIdentityUnchanged(type, obj, ObjectMetadata.Name(obj), ns) is not null)
         {
-            return WriteResult.Fail(identityError, warnings);
+            return WriteResult.Fail(ApiError.Internal("admission changed the object's name or namespace"), warnings);
         }
 
         if (type.HasStatus)
         {
             obj.Remove("status");
+        }
+
+        if (name.Length == 0)
+        {
+            name = ObjectMetadata.GenerateName(generateName);
+            ObjectMetadata.Of(obj)["name"] = name;
+        }
+
+        if (!ObjectMetadata.IsValidName(name))
+        {
+            return WriteResult.Fail(ApiError.Invalid(type, name, $"metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"), warnings);
         }
 
         var created = store.Create(type, obj, dryRun);
@@ -368,7 +369,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
         return null;
     }
 
-    private static ApiError? CheckIdentityUnchanged(ResourceType type, JsonObject obj, string name, string? ns) =>
+    private static ApiError? CheckIdentityUnchanged(ResourceType type, JsonObject obj, string? name, string? ns) =>
         ObjectMetadata.Name(obj) != name || (type.Namespaced && ObjectMetadata.Namespace(obj) != ns)
             ? ApiError.Internal("admission changed the object's name or namespace")
             : null;
