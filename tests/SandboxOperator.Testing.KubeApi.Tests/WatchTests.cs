@@ -106,6 +106,30 @@ public class WatchTests
     }
 
     [Fact]
+    public async Task Raw_watch_stream_is_newline_delimited_json_with_an_error_event_for_expired_versions()
+    {
+        await using var api = await ApiScope.StartAsync();
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Pod("a"), "default", cancellationToken: api.Timeout);
+        await api.Client.CoreV1.CreateNamespacedPodAsync(Pod("b"), "default", cancellationToken: api.Timeout);
+        using var http = new HttpClient();
+
+        var replay = await http.GetStringAsync($"{api.Server.Url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=1&timeoutSeconds=1", api.Timeout);
+        api.Server.Faults.ExpireResourceVersions();
+        var expired = await http.GetStringAsync($"{api.Server.Url}/api/v1/namespaces/default/pods?watch=1&resourceVersion=1", api.Timeout);
+
+        var line = Assert.Single(replay.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var added = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+        Assert.Equal("ADDED", (string?)added["type"]);
+        Assert.Equal("b", (string?)added["object"]!["metadata"]!["name"]);
+        Assert.EndsWith("\n", expired, StringComparison.Ordinal);
+        var error = System.Text.Json.Nodes.JsonNode.Parse(expired)!;
+        Assert.Equal("ERROR", (string?)error["type"]);
+        Assert.Equal("Status", (string?)error["object"]!["kind"]);
+        Assert.Equal("Expired", (string?)error["object"]!["reason"]);
+        Assert.Equal(410, (int)error["object"]!["code"]!);
+    }
+
+    [Fact]
     public async Task Watch_history_limit_expires_old_versions()
     {
         await using var api = await ApiScope.StartAsync(new KubeApiServerOptions { WatchHistoryLimit = 2 });
