@@ -39,6 +39,10 @@ public class JsonPatchTests
     [InlineData("""[{"op":"add","path":"/x"}]""", 400)]
     [InlineData("""[{"op":"add","path":"x","value":1}]""", 400)]
     [InlineData("""[{"op":"add","path":"/~2","value":1}]""", 400)]
+    [InlineData("""[{"op":"copy","path":"/x"}]""", 400)]
+    [InlineData("""[{"op":"move","from":"bad","path":"/x"}]""", 400)]
+    [InlineData("""[{"op":"copy","from":"/missing","path":"/x"}]""", 422)]
+    [InlineData("""[5]""", 400)]
     [InlineData("""{"op":"add"}""", 400)]
     [InlineData("""[{"op":"add""", 400)]
     public void Rejects_patches_that_do_not_apply_and_leaves_the_input_alone(string patch, int code)
