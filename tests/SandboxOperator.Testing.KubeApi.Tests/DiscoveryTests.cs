@@ -26,6 +26,22 @@ public class DiscoveryTests
     }
 
     [Fact]
+    public async Task Types_registered_while_running_are_served_and_discovered()
+    {
+        await using var api = await ApiScope.StartAsync(new KubeApiServerOptions());
+        var widgets = ResourceType.CustomResource("example.com", "v1", "Widget", "widgets", namespaced: false, hasStatus: false);
+
+        api.Server.Resources.Register(widgets);
+        await api.Client.CustomObjects.CreateClusterCustomObjectAsync(
+            new k8s.Models.V1ConfigMap { ApiVersion = "example.com/v1", Kind = "Widget", Metadata = new() { Name = "w" } }, "example.com", "v1", "widgets", cancellationToken: api.Timeout);
+        var resources = await api.Client.CustomObjects.GetAPIResourcesAsync("example.com", "v1", api.Timeout);
+
+        Assert.Contains(resources.Resources, r => r.Name == "widgets" && !r.Namespaced);
+        Assert.NotNull(api.Server.Store.Get(widgets, null, "w"));
+        Assert.Throws<InvalidOperationException>(() => api.Server.Resources.Register(widgets with { Kind = "Gadget" }));
+    }
+
+    [Fact]
     public async Task Typed_calls_for_cluster_scoped_built_ins_work()
     {
         await using var api = await ApiScope.StartAsync();
