@@ -73,7 +73,11 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>The number of watch streams currently open.</summary>
     public int OpenWatches => Store.OpenWatchCount;
 
-    /// <summary>Completes once at least <paramref name="count"/> watch streams are open (a signal, not a poll).</summary>
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> watch streams are open (a signal, not a poll). Caveat: a watch
+    /// the client abandoned counts until its connection closes (KubernetesClient takes about two seconds), so watch
+    /// from a resourceVersion when the order of "watch opened" and "object written" matters.
+    /// </summary>
     public Task WaitForOpenWatchesAsync(int count, CancellationToken cancellationToken = default) =>
         Store.WaitForOpenWatchesAsync(count, cancellationToken);
 
