@@ -191,7 +191,8 @@ public static class ManifestParser
             return JsonValue.Create(value);
         }
 
-        if (!string.IsNullOrEmpty(scalar.Tag.Value) && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
+        // TagName.Value throws for the empty and the non-specific tag, which every untagged plain scalar has.
+        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
         {
             return JsonValue.Create(value);
         }

@@ -31,6 +31,7 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
     public const int MaxJsonDepth = 64;
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth };
+    private static readonly JsonWriterOptions ErrorWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public TimeSpan ReviewTimeout => reviewTimeout;
 
@@ -216,7 +217,7 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(response.BodyWriter))
+        using (var w = new Utf8JsonWriter(response.BodyWriter, ErrorWriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("error"u8, message);
