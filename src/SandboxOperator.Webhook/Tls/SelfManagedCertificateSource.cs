@@ -83,9 +83,10 @@ public sealed class SelfManagedCertificateSource(
             bundle = stored.Bundle;
         }
 
-        if (!ReferenceEquals(bundle, _bundle) && bundle.CertPem != _bundle?.CertPem)
+        if (bundle.CertPem != _bundle?.CertPem)
         {
             var cert = bundle.LoadServing();
+            _bundle = bundle;
             target.Set(cert);
             logger.LogInformation("serving a self-managed certificate valid until {NotAfter:o}", cert.NotAfter.ToUniversalTime());
         }
