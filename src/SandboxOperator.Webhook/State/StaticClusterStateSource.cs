@@ -24,7 +24,7 @@ public sealed class StaticClusterStateSource(IClusterState state) : IClusterStat
     {
         if (!Directory.Exists(directory))
         {
-            return (null, [$"--state-dir {directory}: the directory does not exist"]);
+            return (null, ["the directory does not exist"]);
         }
 
         var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)

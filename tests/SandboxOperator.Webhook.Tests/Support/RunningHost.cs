@@ -30,10 +30,22 @@ internal sealed class LogCollector : ILogEventSink
 internal sealed class ManualStateSource(Policy.State.IClusterState state) : IClusterStateSource
 {
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _awaited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Policy.State.IClusterState Current => state;
     public bool Synced => _synced.Task.IsCompleted;
-    public Task WhenSynced => _synced.Task;
+
+    public Task WhenSynced
+    {
+        get
+        {
+            _awaited.TrySetResult();
+            return _synced.Task;
+        }
+    }
+
+    /// <summary>Completes when a review has started waiting for the sync.</summary>
+    public Task ReviewWaiting => _awaited.Task;
 
     public void MarkSynced() => _synced.TrySetResult();
 }
