@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -76,14 +77,17 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
             return;
         }
 
-        using var deadline = new CancellationTokenSource(reviewTimeout);
+        // The deadline's timer is armed only when something actually waits (a body still arriving, a
+        // handler that goes async): the common review is read and decided synchronously.
+        using var deadline = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
         byte[]? buffer = null;
         try
         {
             int length;
             try
             {
-                (buffer, length) = await ReadBodyAsync(request.BodyReader, request.ContentLength, deadline.Token).ConfigureAwait(false);
+                (buffer, length) = await ReadBodyAsync(request.BodyReader, request.ContentLength, deadline, reviewTimeout).ConfigureAwait(false);
             }
             catch (BodyTooLargeException)
             {
@@ -125,7 +129,7 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
                     return;
                 }
 
-                var outcome = await DecideAsync(call!, deadline).ConfigureAwait(false);
+                var outcome = await DecideAsync(call!, deadline, started).ConfigureAwait(false);
                 var response = context.Response;
                 response.StatusCode = 200;
                 response.ContentType = "application/json";
@@ -141,12 +145,27 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         }
     }
 
-    private async ValueTask<AdmissionOutcome> DecideAsync(AdmissionCall call, CancellationTokenSource deadline)
+    private async ValueTask<AdmissionOutcome> DecideAsync(AdmissionCall call, CancellationTokenSource deadline, long started)
     {
         try
         {
             var pending = handler.HandleAsync(call, deadline.Token);
-            return pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            if (pending.IsCompletedSuccessfully)
+            {
+                return pending.Result;
+            }
+
+            var remaining = reviewTimeout - Stopwatch.GetElapsedTime(started);
+            if (remaining > TimeSpan.Zero)
+            {
+                deadline.CancelAfter(remaining);
+            }
+            else
+            {
+                await deadline.CancelAsync().ConfigureAwait(false);
+            }
+
+            return await pending.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -160,15 +179,26 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         }
     }
 
-    private static async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(PipeReader reader, long? contentLength, CancellationToken cancellationToken)
+    private static async ValueTask<(byte[] Buffer, int Length)> ReadBodyAsync(PipeReader reader, long? contentLength, CancellationTokenSource deadline, TimeSpan timeout)
     {
+        var armed = false;
         var buffer = ArrayPool<byte>.Shared.Rent(contentLength is > 0 and var n ? (int)n : 16 * 1024);
         var length = 0;
         try
         {
             while (true)
             {
-                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                if (!reader.TryRead(out var result))
+                {
+                    if (!armed)
+                    {
+                        deadline.CancelAfter(timeout);
+                        armed = true;
+                    }
+
+                    result = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+                }
+
                 var data = result.Buffer;
                 if (length + data.Length > MaxBodyBytes)
                 {

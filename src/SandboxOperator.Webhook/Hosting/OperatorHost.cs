@@ -55,6 +55,9 @@ public static class OperatorHost
         {
             lc.MinimumLevel.Is(options.LogLevel)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // Off, not Warning: while this category is enabled at all, ASP.NET Core starts an Activity
+                // and a logging scope for every request, which the hot path does not need.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
                 .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .Enrich.FromLogContext()

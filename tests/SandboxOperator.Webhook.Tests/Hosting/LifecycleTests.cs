@@ -96,3 +96,32 @@ public sealed class LifecycleTests
         await host.App.DisposeAsync();
     }
 }
+
+public sealed class SlowBodyTests
+{
+    [Fact]
+    public async Task A_body_that_does_not_arrive_before_the_deadline_gets_408()
+    {
+        await using var host = await RunningHost.StartAsync(RunningHost.DefaultOptions with { ReviewTimeout = TimeSpan.FromMilliseconds(300) });
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, host.Endpoints.WebhookPort);
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost", ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11] });
+
+        var head = "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"apiVersion\":";
+        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head));
+        await tls.FlushAsync();
+
+        using var reader = new StreamReader(tls);
+        var status = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("HTTP/1.1 408 Request Timeout", status);
+        string? line;
+        while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
+        {
+        }
+
+        var body = new char[200];
+        var n = await reader.ReadAsync(body);
+        Assert.Contains("the body did not arrive within 0.3 s", new string(body, 0, n), StringComparison.Ordinal);
+    }
+}
