@@ -2,7 +2,7 @@
 # Load test of the admission webhook against a bare Kestrel HTTPS endpoint answering fixed
 # AdmissionReviews of the same size (bench/BareEndpoint). Loopback only; bounded in time; stops by itself.
 #
-#   bench/webhook-load.sh                 # DURATION=10 CONNECTIONS=16 by default
+#   bench/webhook-load.sh                 # DURATION=10 WARMUP=5 CONNECTIONS=16 by default
 #   DURATION=20 CONNECTIONS=32 bench/webhook-load.sh
 #
 # Reports, for POST /mutate and POST /validate with a realistic 3-container pod review:
@@ -13,6 +13,7 @@
 set -euo pipefail
 
 DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-5}"
 CONNECTIONS="${CONNECTIONS:-16}"
 OP_PORT="${OP_PORT:-19443}"
 HEALTH_PORT="${HEALTH_PORT:-19081}"
@@ -151,12 +152,13 @@ h2_fixed_rate() { # <url> <review file> -> "achieved_rps p50ms p99ms"
 }
 
 declare -A R
-echo "== warm-up" >&2
+LOAD_BEFORE="$(cut -d" " -f1-3 /proc/loadavg)"
+echo "== warm-up (${WARMUP}s per endpoint; tiered JIT reaches steady state)" >&2
 for target in "op:$OP_PORT" "bare:$BARE_PORT"; do
   port="${target#*:}"
   for path in mutate validate; do
     file="$MUTATE_REVIEW"; [ "$path" = validate ] && file="$VALIDATE_REVIEW"
-    wrk_run "https://127.0.0.1:$port/$path" "$file" 3 >/dev/null
+    wrk_run "https://127.0.0.1:$port/$path" "$file" "$WARMUP" >/dev/null
   done
 done
 
@@ -176,7 +178,8 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100*a/b; else print "n/a" }'; }
 {
   echo "Webhook load ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs shared by server and load generator, loopback, TLS 1.3)"
-  echo "DURATION=${DURATION}s CONNECTIONS=$CONNECTIONS; review bodies: mutate $(wc -c <"$MUTATE_REVIEW") B, validate $(wc -c <"$VALIDATE_REVIEW") B; responses: mutate $(wc -c <"$TMP/mutate-response.json") B, validate $(wc -c <"$TMP/validate-response.json") B"
+  echo "load average before: $LOAD_BEFORE, after: $(cut -d" " -f1-3 /proc/loadavg) (other processes on the machine skew every figure)"
+  echo "DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS; review bodies: mutate $(wc -c <"$MUTATE_REVIEW") B, validate $(wc -c <"$VALIDATE_REVIEW") B; responses: mutate $(wc -c <"$TMP/mutate-response.json") B, validate $(wc -c <"$TMP/validate-response.json") B"
   echo
   echo "| endpoint | operator wrk req/s | bare wrk req/s | ratio | operator wrk p99 | operator h2load req/s | bare h2load req/s | ratio |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -43,8 +43,9 @@ catch (StartupException e)
     Console.Error.WriteLine($"sandbox-operator: {e.Message}");
     return 2;
 }
-catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException or null)
+catch (IOException e)
 {
+    // Kestrel reports a port in use or an address it cannot bind as an IOException.
     Console.Error.WriteLine($"sandbox-operator: cannot listen: {e.Message}");
     return 1;
 }
