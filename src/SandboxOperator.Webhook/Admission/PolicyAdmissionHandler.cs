@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.Json;
@@ -13,6 +15,13 @@ namespace SandboxOperator.Webhook.Admission;
 /// </summary>
 public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source) : IAdmissionHandler
 {
+    private static readonly JsonWriterOptions PatchWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _patchBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _patchWriter;
     public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken) =>
         source.Synced ? new ValueTask<AdmissionOutcome>(Decide(call)) : WaitThenDecideAsync(call, cancellationToken);
 
@@ -35,7 +44,22 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             return new AdmissionOutcome(false, 400, decision.Message, null, [], decision);
         }
 
-        var patch = decision.Patch.Count > 0 ? JsonPatch.Serialize(decision.Patch) : null;
+        var patch = decision.Patch.Count > 0 ? SerializePatch(decision.Patch) : null;
         return new AdmissionOutcome(true, 200, null, patch, decision.MutationWarnings, decision);
+    }
+
+    /// <summary>
+    /// The same bytes as <see cref="JsonPatch.Serialize"/>, written through a per-thread buffer and writer
+    /// so only the final array is allocated (the call is synchronous, so nothing interleaves).
+    /// </summary>
+    internal static byte[] SerializePatch(IReadOnlyList<PatchOperation> ops)
+    {
+        var buffer = _patchBuffer ??= new ArrayBufferWriter<byte>(4096);
+        var writer = _patchWriter ??= new Utf8JsonWriter(buffer, PatchWriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        JsonPatch.Write(writer, ops);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 }
