@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Load test of the admission webhook against a bare Kestrel HTTPS endpoint answering fixed
+# AdmissionReviews of the same size (bench/BareEndpoint). Loopback only; bounded in time; stops by itself.
+#
+#   bench/webhook-load.sh                 # DURATION=10 WARMUP=5 CONNECTIONS=16 by default
+#   DURATION=20 CONNECTIONS=32 bench/webhook-load.sh
+#
+# Reports, for POST /mutate and POST /validate with a realistic 3-container pod review:
+#   * throughput of the operator and of the bare endpoint with wrk (HTTP/1.1) and h2load (HTTP/2),
+#     and their ratio (target >= 60 %);
+#   * p99 latency at a fixed 1,000 req/s, generated with `h2load --rps` (10 clients x 100 req/s,
+#     HTTP/2, per-request times from --log-file) (target <= 2.5 ms).
+set -euo pipefail
+
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-5}"
+CONNECTIONS="${CONNECTIONS:-16}"
+OP_PORT="${OP_PORT:-19443}"
+HEALTH_PORT="${HEALTH_PORT:-19081}"
+METRICS_PORT="${METRICS_PORT:-19080}"
+BARE_PORT="${BARE_PORT:-19444}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/webhook-load.XXXXXX")"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+install_if_missing() { # <command> <debian package>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing $2 (for $1)" >&2
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+install_if_missing wrk wrk
+install_if_missing h2load nghttp2-client
+install_if_missing curl curl
+command -v dotnet >/dev/null || { echo "webhook-load.sh: dotnet SDK not found" >&2; exit 1; }
+
+echo "== building Release" >&2
+dotnet build "$ROOT/src/SandboxOperator/SandboxOperator.csproj" -c Release -m:1 -nologo -v q >/dev/null
+dotnet build "$ROOT/bench/BareEndpoint/BareEndpoint.csproj" -c Release -m:1 -nologo -v q >/dev/null
+OP_DLL="$ROOT/src/SandboxOperator/bin/Release/net10.0/sandbox-operator.dll"
+BARE_DLL="$ROOT/bench/BareEndpoint/bin/Release/net10.0/BareEndpoint.dll"
+
+# The cluster state the reviews are decided against (what `--state-dir config/samples` provides).
+STATE="${STATE_DIR:-$TMP/state}"
+if [ -z "${STATE_DIR:-}" ]; then
+  mkdir -p "$STATE"
+  cat > "$STATE/state.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: agents
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: kata
+handler: kata-qemu
+scheduling:
+  nodeSelector: {agentsandbox.io/pool: kata}
+  tolerations: [{key: agentsandbox.io/pool, operator: Equal, value: kata, effect: NoSchedule}]
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: gvisor
+handler: runsc
+---
+apiVersion: agentsandbox.io/v1alpha1
+kind: AgentWorkload
+metadata:
+  name: research-agent
+  namespace: agents
+spec:
+  type: Agent
+  selector:
+    matchLabels: {app: research-agent}
+---
+apiVersion: agentsandbox.io/v1alpha1
+kind: AgentWorkload
+metadata:
+  name: summarizer
+  namespace: agents
+spec:
+  type: Tool
+  selector:
+    matchLabels: {app: summarizer}
+YAML
+fi
+
+MUTATE_REVIEW="$ROOT/bench/reviews/pod-create-mutate.json"
+VALIDATE_REVIEW="$ROOT/bench/reviews/pod-create-validate.json"
+
+wait_for() { # <url> <what>
+  for _ in $(seq 1 150); do
+    curl -skf -o /dev/null "$1" -H 'content-type: application/json' --data-binary @"$MUTATE_REVIEW" 2>/dev/null && return 0
+    curl -sf -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "webhook-load.sh: $2 did not come up (see $TMP)" >&2
+  exit 1
+}
+
+echo "== starting sandbox-operator and BareEndpoint" >&2
+DOTNET_gcServer=0 dotnet "$OP_DLL" --state-dir "$STATE" --bind-address 127.0.0.1 \
+  --webhook-port "$OP_PORT" --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
+  --log-level warn --shutdown-delay 0 >"$TMP/operator.log" 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$HEALTH_PORT/readyz" "sandbox-operator"
+
+curl -sk "https://127.0.0.1:$OP_PORT/mutate" -H 'content-type: application/json' --data-binary @"$MUTATE_REVIEW" >"$TMP/mutate-response.json"
+curl -sk "https://127.0.0.1:$OP_PORT/validate" -H 'content-type: application/json' --data-binary @"$VALIDATE_REVIEW" >"$TMP/validate-response.json"
+grep -q '"patchType":"JSONPatch"' "$TMP/mutate-response.json" || { echo "webhook-load.sh: /mutate did not return a patch: $(cat "$TMP/mutate-response.json")" >&2; exit 1; }
+grep -q '"allowed":true' "$TMP/validate-response.json" || { echo "webhook-load.sh: /validate did not allow the mutated pod: $(cat "$TMP/validate-response.json")" >&2; exit 1; }
+
+dotnet "$BARE_DLL" "$BARE_PORT" "$TMP/mutate-response.json" "$TMP/validate-response.json" >"$TMP/bare.log" 2>&1 &
+PIDS+=($!)
+wait_for "https://127.0.0.1:$BARE_PORT/mutate" "BareEndpoint"
+
+wrk_run() { # <url> <review file> <seconds> -> "rps p99ms"
+  local out
+  out="$(REVIEW_FILE="$2" wrk -t1 -c"$CONNECTIONS" -d"$3"s --latency -s "$ROOT/bench/post-review.lua" "$1")"
+  echo "$out" >>"$TMP/wrk.txt"
+  local rps p99 errors
+  rps="$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')"
+  p99="$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.2f", v}')"
+  errors="$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}')"
+  [ -z "$errors" ] || echo "warning: $1: $errors" >&2
+  echo "$rps $p99"
+}
+
+h2_run() { # <url> <review file> -> rps
+  local out
+  out="$(h2load -c"$CONNECTIONS" -m8 -t1 -D"$DURATION" --warm-up-time=2 -d "$2" -H 'content-type: application/json' "$1")"
+  echo "$out" >>"$TMP/h2load.txt"
+  echo "$out" | awk '/^finished in/ {gsub(",","",$4); print $4}'
+}
+
+h2_fixed_rate() { # <url> <review file> -> "achieved_rps p50ms p99ms"
+  local log="$TMP/h2-rate-$RANDOM.log"
+  h2load -c10 -m1 -t1 --rps=100 -D"$DURATION" -d "$2" -H 'content-type: application/json' --log-file="$log" "$1" >>"$TMP/h2load.txt"
+  awk -v d="$DURATION" '$2==200 {print $3}' "$log" | sort -n | awk -v d="$DURATION" '{a[NR]=$1} END {
+    if (NR == 0) {print "0 nan nan"; exit}
+    i50=int(NR*0.50); if (i50<1) i50=1; i99=int(NR*0.99); if (i99<1) i99=1;
+    printf "%.0f %.2f %.2f\n", NR/d, a[i50]/1000, a[i99]/1000}'
+}
+
+declare -A R
+LOAD_BEFORE="$(cut -d" " -f1-3 /proc/loadavg)"
+echo "== warm-up (${WARMUP}s per endpoint; tiered JIT reaches steady state)" >&2
+for target in "op:$OP_PORT" "bare:$BARE_PORT"; do
+  port="${target#*:}"
+  for path in mutate validate; do
+    file="$MUTATE_REVIEW"; [ "$path" = validate ] && file="$VALIDATE_REVIEW"
+    wrk_run "https://127.0.0.1:$port/$path" "$file" "$WARMUP" >/dev/null
+  done
+done
+
+for path in mutate validate; do
+  file="$MUTATE_REVIEW"; [ "$path" = validate ] && file="$VALIDATE_REVIEW"
+  for target in "op:$OP_PORT" "bare:$BARE_PORT"; do
+    name="${target%%:*}"; port="${target#*:}"; url="https://127.0.0.1:$port/$path"
+    echo "== $name /$path: wrk (HTTP/1.1) ${DURATION}s, c=$CONNECTIONS" >&2
+    read -r "R[$name.$path.wrk]" "R[$name.$path.wrkp99]" < <(wrk_run "$url" "$file" "$DURATION")
+    echo "== $name /$path: h2load (HTTP/2) ${DURATION}s, c=$CONNECTIONS m=8" >&2
+    R[$name.$path.h2]="$(h2_run "$url" "$file")"
+    echo "== $name /$path: h2load --rps 1000 req/s total ${DURATION}s" >&2
+    read -r "R[$name.$path.rate]" "R[$name.$path.p50]" "R[$name.$path.p99]" < <(h2_fixed_rate "$url" "$file")
+  done
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100*a/b; else print "n/a" }'; }
+{
+  echo "Webhook load ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs shared by server and load generator, loopback, TLS 1.3)"
+  echo "load average before: $LOAD_BEFORE, after: $(cut -d" " -f1-3 /proc/loadavg) (other processes on the machine skew every figure)"
+  echo "DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS; review bodies: mutate $(wc -c <"$MUTATE_REVIEW") B, validate $(wc -c <"$VALIDATE_REVIEW") B; responses: mutate $(wc -c <"$TMP/mutate-response.json") B, validate $(wc -c <"$TMP/validate-response.json") B"
+  echo
+  echo "| endpoint | operator wrk req/s | bare wrk req/s | ratio | operator wrk p99 | operator h2load req/s | bare h2load req/s | ratio |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for path in mutate validate; do
+    echo "| /$path | ${R[op.$path.wrk]} | ${R[bare.$path.wrk]} | $(ratio "${R[op.$path.wrk]}" "${R[bare.$path.wrk]}") | ${R[op.$path.wrkp99]} ms | ${R[op.$path.h2]} | ${R[bare.$path.h2]} | $(ratio "${R[op.$path.h2]}" "${R[bare.$path.h2]}") |"
+  done
+  echo
+  echo "Fixed rate (h2load --rps=100 x 10 clients = 1,000 req/s, HTTP/2, ${DURATION}s):"
+  echo
+  echo "| endpoint | target | achieved req/s | p50 | p99 |"
+  echo "|---|---|---|---|---|"
+  for path in mutate validate; do
+    for name in op bare; do
+      label="operator"; [ "$name" = bare ] && label="bare"
+      echo "| /$path | $label | ${R[$name.$path.rate]} | ${R[$name.$path.p50]} ms | ${R[$name.$path.p99]} ms |"
+    done
+  done
+} | tee "$TMP/results.md"
+echo "raw output: $TMP/wrk.txt $TMP/h2load.txt" >&2

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using SandboxOperator.Policy.Decisions;
+
+namespace SandboxOperator.Webhook.Admission;
+
+/// <summary>
+/// The admission instruments on the shared <c>SandboxOperator</c> meter:
+/// <c>agentsandbox_admission_requests_total{webhook,operation,kind,decision}</c> and
+/// <c>agentsandbox_admission_duration_seconds{webhook,operation,kind}</c>.
+/// </summary>
+public sealed class AdmissionMetrics
+{
+    /// <summary>The meter every operator instrument lives on (the controller adds its own to it).</summary>
+    public const string MeterName = "SandboxOperator";
+    public const string RequestsName = "agentsandbox_admission_requests_total";
+    public const string DurationName = "agentsandbox_admission_duration_seconds";
+
+    /// <summary>Histogram buckets in seconds, fine below a millisecond where the webhook normally answers.</summary>
+    public static readonly double[] DurationBuckets =
+        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+
+    public AdmissionMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>(RequestsName, description: "Admission reviews answered, by webhook, operation, kind and decision (allowed, denied, mutated, error).");
+        _duration = meter.CreateHistogram<double>(DurationName, unit: "s", description: "Time to decide an admission review, from decoded request to outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+    }
+
+    public void Record(WebhookKind webhook, string operation, string kind, string decision, double seconds)
+    {
+        var tags = new TagList { { "webhook", Name(webhook) }, { "operation", operation }, { "kind", kind } };
+        _duration.Record(seconds, tags);
+        tags.Add("decision", decision);
+        _requests.Add(1, tags);
+    }
+
+    /// <summary>Counts a request that could not be decoded (no operation or kind known).</summary>
+    public void RecordUndecodable(WebhookKind webhook) =>
+        _requests.Add(1, new TagList { { "webhook", Name(webhook) }, { "operation", "" }, { "kind", "" }, { "decision", "error" } });
+
+    public static string Name(WebhookKind webhook) => webhook == WebhookKind.Mutate ? "mutate" : "validate";
+
+    public static string Name(AdmissionOperation operation) => operation switch
+    {
+        AdmissionOperation.Create => "CREATE",
+        AdmissionOperation.Update => "UPDATE",
+        AdmissionOperation.Delete => "DELETE",
+        _ => "CONNECT",
+    };
+}
+
+/// <summary>Records the count and duration of every review the inner handler answers (or fails).</summary>
+public sealed class MeasuredAdmissionHandler(IAdmissionHandler inner, AdmissionMetrics metrics) : IAdmissionHandler
+{
+    public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        ValueTask<AdmissionOutcome> pending;
+        try
+        {
+            pending = inner.HandleAsync(call, cancellationToken);
+        }
+        catch
+        {
+            Record(call, start, null);
+            throw;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            var outcome = pending.Result;
+            Record(call, start, outcome);
+            return new ValueTask<AdmissionOutcome>(outcome);
+        }
+
+        return AwaitAsync(pending, call, start);
+    }
+
+    private async ValueTask<AdmissionOutcome> AwaitAsync(ValueTask<AdmissionOutcome> pending, AdmissionCall call, long start)
+    {
+        AdmissionOutcome outcome;
+        try
+        {
+            outcome = await pending.ConfigureAwait(false);
+        }
+        catch
+        {
+            Record(call, start, null);
+            throw;
+        }
+
+        Record(call, start, outcome);
+        return outcome;
+    }
+
+    private void Record(AdmissionCall call, long start, AdmissionOutcome? outcome)
+    {
+        var decision = outcome switch
+        {
+            null or { IsError: true } => "error",
+            { Allowed: false } => "denied",
+            { Patch: not null } => "mutated",
+            _ => "allowed",
+        };
+        metrics.Record(call.Webhook, AdmissionMetrics.Name(call.Request.Operation), call.Request.Kind, decision, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+}

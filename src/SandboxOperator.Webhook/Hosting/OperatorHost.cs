@@ -1,0 +1,232 @@
+using System.Net;
+using System.Security.Authentication;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using SandboxOperator.Webhook.Admission;
+using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.Tls;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace SandboxOperator.Webhook.Hosting;
+
+/// <summary>The configuration cannot start a host; the message is the one line to print.</summary>
+public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The three listeners; their ports are the bound ones once the host has started (port 0 picks a free one).</summary>
+public sealed class OperatorEndpoints
+{
+    internal ListenOptions? Webhook { get; set; }
+    internal ListenOptions? Health { get; set; }
+    internal ListenOptions? Metrics { get; set; }
+
+    public int WebhookPort => Webhook?.IPEndPoint?.Port ?? 0;
+    public int HealthPort => Health?.IPEndPoint?.Port ?? 0;
+    public int MetricsPort => Metrics?.IPEndPoint?.Port ?? 0;
+}
+
+/// <summary>
+/// Composes the operator host: Kestrel with the HTTPS webhook listener and the plain health and metrics
+/// listeners, the admission handler chain (audit log → metrics → policy), certificates, Serilog compact
+/// JSON logging and the OpenTelemetry Prometheus exporter. The caller registers an
+/// <see cref="IClusterStateSource"/> between <see cref="CreateBuilder"/> and <see cref="Build"/>.
+/// </summary>
+public static class OperatorHost
+{
+    public static WebApplicationBuilder CreateBuilder(OperatorOptions options, Action<LoggerConfiguration>? configureLogging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(options.Policy);
+
+        builder.Logging.ClearProviders();
+        services.AddSerilog(lc =>
+        {
+            lc.MinimumLevel.Is(options.LogLevel)
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // Off, not Warning: while this category is enabled at all, ASP.NET Core starts an Activity
+                // and a logging scope for every request, which the hot path does not need.
+                .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", LevelAlias.Off)
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(new CompactJsonFormatter());
+            configureLogging?.Invoke(lc);
+        });
+
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(AdmissionMetrics.MeterName)
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+
+        services.AddSingleton<ServingCertificate>();
+        services.AddSingleton<AdmissionMetrics>();
+        services.AddSingleton<OperatorEndpoints>();
+        services.AddSingleton<Readiness>();
+        services.AddHostedService<ShutdownDrain>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
+            new MeasuredAdmissionHandler(
+                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>()),
+                sp.GetRequiredService<AdmissionMetrics>()),
+            sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
+        services.AddSingleton(sp => new AdmissionEndpoint(
+            sp.GetRequiredService<IAdmissionHandler>(), sp.GetRequiredService<AdmissionMetrics>(),
+            sp.GetRequiredService<ILogger<AdmissionEndpoint>>(), options.ReviewTimeout));
+
+        AddCertificates(services, options);
+
+        ClientCertificateValidator? clientValidator = null;
+        if (options.ClientCaFile is { } caFile)
+        {
+            try
+            {
+                clientValidator = ClientCertificateValidator.FromFile(caFile);
+            }
+            catch (CertificateLoadException e)
+            {
+                throw new StartupException(e.Message, e);
+            }
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            var sp = k.ApplicationServices;
+            var endpoints = sp.GetRequiredService<OperatorEndpoints>();
+            var certificate = sp.GetRequiredService<ServingCertificate>();
+            k.Listen(options.BindAddress, options.WebhookPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1AndHttp2;
+                lo.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = certificate.Select,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateMode = clientValidator is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
+                    ClientCertificateValidation = clientValidator is null ? null : clientValidator.Validate,
+                    CheckCertificateRevocation = false,
+                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                });
+                endpoints.Webhook = lo;
+            });
+            k.Listen(options.BindAddress, options.HealthPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1;
+                endpoints.Health = lo;
+            });
+            k.Listen(options.BindAddress, options.MetricsPort, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1;
+                endpoints.Metrics = lo;
+            });
+        });
+
+        return builder;
+    }
+
+    /// <summary>Builds the app, loads certificate files (a failure is a <see cref="StartupException"/>) and maps the endpoints.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IClusterStateSource)))
+        {
+            throw new StartupException("no cluster state source is registered (use --state-dir)");
+        }
+
+        var app = builder.Build();
+        if (app.Services.GetService<FileCertificateSource>() is { } files)
+        {
+            try
+            {
+                files.LoadInitial();
+            }
+            catch (CertificateLoadException e)
+            {
+                throw new StartupException(e.Message, e);
+            }
+        }
+
+        var endpoints = app.Services.GetRequiredService<OperatorEndpoints>();
+        var admission = app.Services.GetRequiredService<AdmissionEndpoint>();
+        var readiness = app.Services.GetRequiredService<Readiness>();
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: ctx => ctx.Connection.LocalPort == endpoints.MetricsPort && ctx.Request.Path == "/metrics",
+            path: null,
+            configureBranchedPipeline: null,
+            optionsName: null);
+        app.Run(ctx =>
+        {
+            var port = ctx.Connection.LocalPort;
+            if (port == endpoints.WebhookPort)
+            {
+                return admission.InvokeAsync(ctx);
+            }
+
+            if (port == endpoints.HealthPort)
+            {
+                return HealthAsync(ctx, readiness);
+            }
+
+            ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        return app;
+    }
+
+    private static void AddCertificates(IServiceCollection services, OperatorOptions options)
+    {
+        if (options.TlsCertFile is { } certFile && options.TlsKeyFile is { } keyFile)
+        {
+            services.AddSingleton(sp => new FileCertificateSource(certFile, keyFile, sp.GetRequiredService<ServingCertificate>(), options.TlsCheckInterval, sp.GetRequiredService<ILogger<FileCertificateSource>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<FileCertificateSource>());
+            return;
+        }
+
+        if (options.InCluster)
+        {
+            services.TryAddSingleton<ICertificateSecretStore>(_ => new KubernetesCertificateSecretStore(
+                new Kubernetes(KubernetesClientConfiguration.InClusterConfig()), options.Namespace, options.TlsSecretName, options.WebhookConfigurationName));
+        }
+
+        var (dns, ips) = SelfManagedCertificateSettings.NamesFor(options.ServiceName, options.Namespace, local: !options.InCluster);
+        var settings = new SelfManagedCertificateSettings(dns, ips, options.CaLifetime, options.CertLifetime, options.TlsCheckInterval);
+        services.AddSingleton(sp => new SelfManagedCertificateSource(
+            sp.GetRequiredService<ServingCertificate>(), settings, sp.GetService<ICertificateSecretStore>(),
+            sp.GetRequiredService<ILogger<SelfManagedCertificateSource>>(), sp.GetService<TimeProvider>()));
+        services.AddHostedService(sp => sp.GetRequiredService<SelfManagedCertificateSource>());
+    }
+
+    private static Task HealthAsync(HttpContext ctx, Readiness readiness)
+    {
+        var response = ctx.Response;
+        response.ContentType = "text/plain; charset=utf-8";
+        switch (ctx.Request.Path.Value)
+        {
+            case "/healthz":
+                return response.WriteAsync("ok\n");
+            case "/readyz":
+                if (readiness.NotReadyBecause() is { } why)
+                {
+                    response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return response.WriteAsync($"not ready: {why}\n");
+                }
+
+                return response.WriteAsync("ok\n");
+            default:
+                response.StatusCode = StatusCodes.Status404NotFound;
+                return response.WriteAsync("not found: use /healthz or /readyz\n");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using SandboxOperator.Policy.Configuration;
+using Serilog.Events;
+
+namespace SandboxOperator.Webhook.Hosting;
+
+/// <summary>
+/// The operator's settings, from flags, environment variables (<c>SANDBOX_OPERATOR_*</c>) and
+/// <c>appsettings.json</c> (section <c>Operator</c>), in that order of precedence. See docs/operator.md.
+/// </summary>
+public sealed record OperatorOptions
+{
+    public string? ConfigFile { get; init; }
+    /// <summary>The policy configuration loaded from <see cref="ConfigFile"/>, or the built-in one.</summary>
+    public PolicyConfig Policy { get; init; } = PolicyConfig.Default;
+    public string? StateDir { get; init; }
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+    public int WebhookPort { get; init; } = 9443;
+    public int HealthPort { get; init; } = 8081;
+    public int MetricsPort { get; init; } = 8080;
+    public string? TlsCertFile { get; init; }
+    public string? TlsKeyFile { get; init; }
+    public string? ClientCaFile { get; init; }
+    public string TlsSecretName { get; init; } = "sandbox-operator-webhook-tls";
+    public string ServiceName { get; init; } = "sandbox-operator-webhook";
+    public string Namespace { get; init; } = "default";
+    public string WebhookConfigurationName { get; init; } = "sandbox-operator";
+    public string LeaderElectionId { get; init; } = "sandbox-operator-leader";
+    public LogEventLevel LogLevel { get; init; } = LogEventLevel.Information;
+    /// <summary>Deadline for one review, well under the API server's default 10 s webhook timeout.</summary>
+    public TimeSpan ReviewTimeout { get; init; } = TimeSpan.FromSeconds(4);
+    /// <summary>How long /readyz answers 503 while still serving, before the listeners close, so endpoints can drop the pod.</summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>HostOptions.ShutdownTimeout: the whole stop, drain delay included; keep it below terminationGracePeriodSeconds.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
+    /// <summary>Periodic re-read of the certificate files and of the self-managed Secret.</summary>
+    public TimeSpan TlsCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Whether a Kubernetes API is reachable from here (KUBERNETES_SERVICE_HOST is set).</summary>
+    public bool InCluster { get; init; }
+
+    /// <summary>Self-managed certificate lifetimes.</summary>
+    public TimeSpan CaLifetime { get; init; } = TimeSpan.FromDays(3650);
+    public TimeSpan CertLifetime { get; init; } = TimeSpan.FromDays(365);
+}

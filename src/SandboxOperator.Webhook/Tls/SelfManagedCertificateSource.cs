@@ -1,0 +1,176 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace SandboxOperator.Webhook.Tls;
+
+/// <summary>Lifetimes and names of self-managed certificates.</summary>
+public sealed record SelfManagedCertificateSettings(
+    IReadOnlyList<string> DnsNames,
+    IReadOnlyList<IPAddress> IpAddresses,
+    TimeSpan CaLifetime,
+    TimeSpan CertLifetime,
+    TimeSpan CheckInterval)
+{
+    /// <summary>Renewal happens once this fraction of a certificate's lifetime has passed.</summary>
+    public const double RenewAt = 2.0 / 3.0;
+
+    /// <summary>The serving names for Service <paramref name="service"/> in <paramref name="namespace"/>; with <paramref name="local"/> also localhost and 127.0.0.1.</summary>
+    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ips) NamesFor(string service, string @namespace, bool local)
+    {
+        var dns = new List<string> { service, $"{service}.{@namespace}", $"{service}.{@namespace}.svc", $"{service}.{@namespace}.svc.cluster.local" };
+        var ips = new List<IPAddress>();
+        if (local)
+        {
+            dns.Add("localhost");
+            ips.Add(IPAddress.Loopback);
+            ips.Add(IPAddress.IPv6Loopback);
+        }
+
+        return (dns, ips);
+    }
+}
+
+/// <summary>
+/// Generates and renews the serving certificate when no certificate files are given. With an
+/// <see cref="ICertificateSecretStore"/> (in a cluster) the CA and certificate live in a shared Secret
+/// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle;
+/// without one (no cluster) they live in memory only.
+/// </summary>
+/// <remarks>
+/// Renewal: the serving certificate at 2/3 of its lifetime, the CA at 2/3 of its own (the old CA stays
+/// in the bundle while valid). Replicas converge by re-reading the Secret every check interval;
+/// concurrent renewals are resolved by the Secret's resourceVersion, the loser adopts the winner's bundle.
+/// </remarks>
+public sealed class SelfManagedCertificateSource(
+    ServingCertificate target,
+    SelfManagedCertificateSettings settings,
+    ICertificateSecretStore? store,
+    ILogger<SelfManagedCertificateSource> logger,
+    TimeProvider? timeProvider = null) : BackgroundService
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private CertificateBundle? _bundle;
+    private string? _publishedCa;
+
+    /// <summary>The bundle currently served (tests and tools read the CA from it).</summary>
+    public CertificateBundle? Bundle => _bundle;
+
+    /// <summary>One round: read or create the shared bundle, renew what is due, serve it and publish the CA.</summary>
+    public async Task SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        CertificateBundle bundle;
+        if (store is null)
+        {
+            bundle = _bundle is { } current && !IsDue(current, now) ? current : Next(_bundle, now);
+        }
+        else
+        {
+            var stored = await store.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                stored = await store.CreateAsync(Next(null, now), cancellationToken).ConfigureAwait(false);
+            }
+            else if (IsDue(stored.Bundle, now))
+            {
+                stored = await store.ReplaceAsync(Next(stored.Bundle, now), stored.Version, cancellationToken).ConfigureAwait(false)
+                    ?? await store.ReadAsync(cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("the certificate Secret disappeared during renewal");
+            }
+
+            bundle = stored.Bundle;
+        }
+
+        if (bundle.CertPem != _bundle?.CertPem)
+        {
+            var cert = bundle.LoadServing();
+            _bundle = bundle;
+            target.Set(cert);
+            logger.LogInformation("serving a self-managed certificate valid until {NotAfter:o}", cert.NotAfter.ToUniversalTime());
+        }
+
+        _bundle = bundle;
+        if (store is not null && bundle.CaPem != _publishedCa)
+        {
+            await store.PublishCaBundleAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
+            _publishedCa = bundle.CaPem;
+            logger.LogInformation("published the webhook CA bundle");
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retry = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = settings.CheckInterval;
+            try
+            {
+                await SyncOnceAsync(stoppingToken).ConfigureAwait(false);
+                retry = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("self-managed certificate round failed, retrying in {Retry} s: {Error}", retry.TotalSeconds, e.Message);
+                wait = retry < settings.CheckInterval ? retry : settings.CheckInterval;
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+
+            try
+            {
+                await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private bool IsDue(CertificateBundle bundle, DateTimeOffset now)
+    {
+        try
+        {
+            using var ca = X509Certificate2.CreateFromPem(bundle.CaPem);
+            using var cert = X509Certificate2.CreateFromPem(bundle.CertPem);
+            return CertificateFactory.PastFraction(ca, now, SelfManagedCertificateSettings.RenewAt)
+                || CertificateFactory.PastFraction(cert, now, SelfManagedCertificateSettings.RenewAt)
+                || !CertificateFactory.Covers(cert, settings.DnsNames, settings.IpAddresses)
+                || cert.Issuer != ca.Subject;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    private CertificateBundle Next(CertificateBundle? previous, DateTimeOffset now)
+    {
+        if (previous is null)
+        {
+            return CertificateFactory.NewBundle(settings.DnsNames, settings.IpAddresses, now, settings.CaLifetime, settings.CertLifetime);
+        }
+
+        try
+        {
+            using var ca = previous.LoadCa();
+            if (!CertificateFactory.PastFraction(ca, now, SelfManagedCertificateSettings.RenewAt))
+            {
+                return CertificateFactory.Reissue(previous, settings.DnsNames, settings.IpAddresses, now, settings.CertLifetime);
+            }
+
+            return CertificateFactory.RotateCa(previous, settings.DnsNames, settings.IpAddresses, now, settings.CaLifetime, settings.CertLifetime);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            logger.LogWarning("the stored CA is unreadable; generating a new CA");
+            return CertificateFactory.NewBundle(settings.DnsNames, settings.IpAddresses, now, settings.CaLifetime, settings.CertLifetime);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Webhook.Admission;
+using SandboxOperator.Webhook.Tests.Tls;
+
+namespace SandboxOperator.Webhook.Tests.Admission;
+
+public sealed class DecoratorTests
+{
+    private sealed class Fixed(Func<AdmissionOutcome> answer) : IAdmissionHandler
+    {
+        public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken) => new(answer());
+    }
+
+    private sealed class RecordingLogger<T> : ILogger<T>
+    {
+        public List<(LogLevel Level, string Message, IReadOnlyList<KeyValuePair<string, object?>> State)> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((logLevel, formatter(state, exception), state as IReadOnlyList<KeyValuePair<string, object?>> ?? []));
+    }
+
+    private static AdmissionCall Call(WebhookKind webhook) =>
+        new(webhook, "uid-1", new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "ns", "p", JsonDocument.Parse("{}").RootElement.Clone(), User: new RequestUser("bob", [])), "p");
+
+    [Fact]
+    public async Task Measured_handler_counts_each_decision_kind_and_errors()
+    {
+        using var factory = new TestMeterFactory();
+        var metrics = new AdmissionMetrics(factory);
+        var decisions = new List<string>();
+        var durations = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == AdmissionMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var t in tags)
+            {
+                if (t.Key == "decision")
+                {
+                    decisions.Add((string)t.Value!);
+                }
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => durations++);
+        listener.Start();
+
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, null, [], null)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, [1, 2, 3], [], null)), metrics).HandleAsync(Call(WebhookKind.Mutate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "no", null, [], null)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await new MeasuredAdmissionHandler(new Fixed(() => throw new InvalidOperationException()), metrics).HandleAsync(Call(WebhookKind.Validate), default));
+
+        Assert.Equal(["allowed", "mutated", "denied", "error"], decisions);
+        Assert.Equal(4, durations);
+    }
+
+    [Fact]
+    public async Task Audit_logger_writes_one_line_per_denial_and_per_audit_violation_and_nothing_for_mutate()
+    {
+        var logger = new RecordingLogger<AuditLoggingAdmissionHandler>();
+        var denial = new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, Tier = RiskTier.High, Reasons = ["r1"], StatusCode = 403, Message = "denied!" };
+        var audit = new AdmissionDecision
+        {
+            Allowed = true, Mode = EnforcementMode.Audit, Tier = RiskTier.Medium, Reasons = ["r2"],
+            Violations = [new Violation("runtime", "pod", "m1"), new Violation("seccomp", "c0", "m2")],
+        };
+
+        await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "denied!", null, [], denial)), logger).HandleAsync(Call(WebhookKind.Validate), default);
+        Assert.Single(logger.Lines);
+        var state = logger.Lines[0].State.ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal(("ns", "p", "Pod", "bob", "high", "r1"), ((string?)state["Namespace"], (string?)state["Name"], (string?)state["Kind"], (string?)state["User"], (string?)state["Tier"], (string?)state["Reason"]));
+
+        await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, null, [], audit)), logger).HandleAsync(Call(WebhookKind.Validate), default);
+        Assert.Equal(3, logger.Lines.Count);
+        Assert.All(logger.Lines.Skip(1), l => Assert.StartsWith("audit mode violation", l.Message, StringComparison.Ordinal));
+
+        await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "denied!", null, [], denial)), logger).HandleAsync(Call(WebhookKind.Mutate), default);
+        Assert.Equal(3, logger.Lines.Count);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Webhook.Hosting;
+using Serilog.Events;
+
+namespace SandboxOperator.Webhook.Tests.Hosting;
+
+public sealed class OperatorOptionsReaderTests
+{
+    private static readonly Func<string, string?> NoEnv = _ => null;
+
+    [Fact]
+    public void Defaults_match_the_contract()
+    {
+        var o = OperatorOptionsReader.Read([], NoEnv).Options!;
+
+        Assert.Equal(IPAddress.Any, o.BindAddress);
+        Assert.Equal((9443, 8081, 8080), (o.WebhookPort, o.HealthPort, o.MetricsPort));
+        Assert.Equal("default", o.Namespace);
+        Assert.Equal(TimeSpan.FromSeconds(4), o.ReviewTimeout);
+        Assert.Equal(LogEventLevel.Information, o.LogLevel);
+        Assert.False(o.InCluster);
+    }
+
+    [Fact]
+    public void Flags_override_environment_which_overrides_appsettings()
+    {
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Operator:WebhookPort"] = "1001",
+            ["Operator:HealthPort"] = "1002",
+            ["Operator:MetricsPort"] = "1003",
+        }).Build();
+        var env = new Dictionary<string, string> { ["SANDBOX_OPERATOR_HEALTH_PORT"] = "2002", ["SANDBOX_OPERATOR_METRICS_PORT"] = "2003", ["POD_NAMESPACE"] = "sandbox-system", ["KUBERNETES_SERVICE_HOST"] = "10.0.0.1" };
+
+        var o = OperatorOptionsReader.Read(["--metrics-port", "3003", "--log-level=debug"], k => env.GetValueOrDefault(k), settings).Options!;
+
+        Assert.Equal((1001, 2002, 3003), (o.WebhookPort, o.HealthPort, o.MetricsPort));
+        Assert.Equal("sandbox-system", o.Namespace);
+        Assert.Equal(LogEventLevel.Debug, o.LogLevel);
+        Assert.True(o.InCluster);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--nope" }, "unknown flag --nope")]
+    [InlineData(new[] { "stray" }, "unexpected argument \"stray\"")]
+    [InlineData(new[] { "--webhook-port" }, "flag --webhook-port needs a value")]
+    [InlineData(new[] { "--webhook-port", "99999" }, "--webhook-port \"99999\": expected a port number")]
+    [InlineData(new[] { "--bind-address", "example.com" }, "--bind-address \"example.com\": expected an IP address")]
+    [InlineData(new[] { "--log-level", "loud" }, "--log-level \"loud\"")]
+    [InlineData(new[] { "--review-timeout", "soon" }, "--review-timeout \"soon\"")]
+    [InlineData(new[] { "--review-timeout", "0s" }, "--review-timeout must be greater than 0")]
+    [InlineData(new[] { "--tls-cert-file", "/etc/hostname" }, "--tls-cert-file needs --tls-key-file")]
+    [InlineData(new[] { "--tls-cert-file", "/nonexistent/tls.crt", "--tls-key-file", "/nonexistent/tls.key" }, "--tls-cert-file /nonexistent/tls.crt: the file does not exist")]
+    [InlineData(new[] { "--webhook-port", "8080" }, "--metrics-port and --webhook-port are both 8080")]
+    [InlineData(new[] { "--namespace", "Bad_Name" }, "--namespace \"Bad_Name\": expected a lower-case DNS name")]
+    public void Bad_flags_give_one_error_naming_the_flag(string[] args, string expected)
+    {
+        var result = OperatorOptionsReader.Read(args, NoEnv);
+
+        Assert.Null(result.Options);
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', result.Error!);
+    }
+
+    [Fact]
+    public void An_invalid_config_file_is_an_error_naming_the_file()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"policy-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "mode: sometimes\n");
+        try
+        {
+            var result = OperatorOptionsReader.Read(["--config", path], NoEnv);
+
+            Assert.Null(result.Options);
+            Assert.StartsWith($"--config {path}: ", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_valid_config_file_is_loaded()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"policy-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "mode: Audit\n");
+        try
+        {
+            var result = OperatorOptionsReader.Read(["--config", path], NoEnv);
+
+            Assert.Equal(EnforcementMode.Audit, result.Options!.Policy.Mode);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("4s", 4000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2m", 120000)]
+    [InlineData("3", 3000)]
+    public void Durations_parse(string text, int milliseconds)
+    {
+        Assert.True(OperatorOptionsReader.TryParseDuration(text, out var d));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), d);
+    }
+
+    [Fact]
+    public void Help_lists_every_flag()
+    {
+        Assert.True(OperatorOptionsReader.Read(["--help"], NoEnv).Help);
+        foreach (var (flag, _, _) in OperatorOptionsReader.Flags)
+        {
+            Assert.Contains($"--{flag}", OperatorOptionsReader.Usage, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Every_flag_is_documented_in_operator_md()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "operator.md"));
+        foreach (var (flag, key, _) in OperatorOptionsReader.Flags)
+        {
+            Assert.Contains($"`--{flag}`", doc, StringComparison.Ordinal);
+            Assert.Contains($"`SANDBOX_OPERATOR_{flag.Replace('-', '_').ToUpperInvariant()}`", doc, StringComparison.Ordinal);
+            Assert.Contains($"`Operator:{key}`", doc, StringComparison.Ordinal);
+        }
+    }
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SandboxOperator.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}
