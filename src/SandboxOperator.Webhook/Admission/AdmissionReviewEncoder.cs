@@ -8,13 +8,15 @@ namespace SandboxOperator.Webhook.Admission;
 /// <summary>
 /// Writes the admission.k8s.io/v1 AdmissionReview response with a <see cref="Utf8JsonWriter"/>: the
 /// request uid, allowed, the base64 JSON patch only when it is non-empty, status for a denial, warnings
-/// and the audit annotations <c>agentsandbox.io/tier</c>, <c>/runtime</c> and <c>/reason</c> when known.
+/// and the audit annotations <c>tier</c>, <c>runtime</c> and <c>reason</c> when known. The API server
+/// records each as <c>&lt;webhook name&gt;/&lt;key&gt;</c> (e.g. <c>validate.agentsandbox.io/tier</c>), so the
+/// keys carry no prefix of their own: a key with a second '/' would be dropped from the audit log.
 /// </summary>
 public static class AdmissionReviewEncoder
 {
-    public const string TierAnnotation = "agentsandbox.io/tier";
-    public const string RuntimeAnnotation = "agentsandbox.io/runtime";
-    public const string ReasonAnnotation = "agentsandbox.io/reason";
+    public const string TierAnnotation = "tier";
+    public const string RuntimeAnnotation = "runtime";
+    public const string ReasonAnnotation = "reason";
 
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 

@@ -86,9 +86,9 @@ public sealed class AdmissionReviewCodecTests
         Assert.Equal("must run in \"kata\"", r.GetProperty("status").GetProperty("message").GetString());
         Assert.Equal(["w1", "w2"], r.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
         var a = r.GetProperty("auditAnnotations");
-        Assert.Equal("high", a.GetProperty("agentsandbox.io/tier").GetString());
-        Assert.Equal("gvisor", a.GetProperty("agentsandbox.io/runtime").GetString());
-        Assert.Equal("label x: \"quoted\" <reason>", a.GetProperty("agentsandbox.io/reason").GetString());
+        Assert.Equal("high", a.GetProperty("tier").GetString());
+        Assert.Equal("gvisor", a.GetProperty("runtime").GetString());
+        Assert.Equal("label x: \"quoted\" <reason>", a.GetProperty("reason").GetString());
     }
 
     [Fact]
