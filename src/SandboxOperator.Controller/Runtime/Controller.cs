@@ -34,6 +34,11 @@ public sealed class Controller
 
     public WorkQueue Queue { get; } = new();
 
+    /// <summary>Reconciles completed (any outcome except cancellation).</summary>
+    public long Processed => Interlocked.Read(ref _processed);
+
+    private long _processed;
+
     /// <summary>Whether workers are running; event handlers enqueue only while active.</summary>
     public bool Active { get; private set; }
 
@@ -121,6 +126,7 @@ public sealed class Controller
             _logger.LogDebug(e, "{Controller} {Key}: reconcile threw", Name, key);
         }
 
+        Interlocked.Increment(ref _processed);
         _metrics.RecordReconcile(Name, result.MetricLabel, Stopwatch.GetElapsedTime(started));
         switch (result.Outcome)
         {

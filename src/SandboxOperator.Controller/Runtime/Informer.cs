@@ -211,5 +211,8 @@ public interface IInformer
 
     Task Synced { get; }
 
+    /// <summary>Completed lists, the first included; more than one means the informer relisted.</summary>
+    int Lists { get; }
+
     Task RunAsync(CancellationToken cancellationToken);
 }
