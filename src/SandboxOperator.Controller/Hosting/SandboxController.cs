@@ -48,10 +48,10 @@ public sealed class SandboxController : IDisposable
         Events = new EventRecorder(client, options.Identity, options.EventDedupeWindow, options.Time);
 
         WorkloadReconciler = new WorkloadReconciler(client, Cache, policy, Events, options.Time);
-        Workloads = new Runtime.Controller(WorkloadReconciler, options.Workers, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.AgentWorkload"));
+        Workloads = new ReconcileLoop(WorkloadReconciler, options.Workers, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.AgentWorkload"));
         RuntimeClassReconciler = new RuntimeClassReconciler(client, Cache, policy, Events);
-        RuntimeClasses = new Runtime.Controller(RuntimeClassReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.RuntimeClass"));
-        Nodes = new Runtime.Controller(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
+        RuntimeClasses = new ReconcileLoop(RuntimeClassReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.RuntimeClass"));
+        Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
         PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
         _metrics.SetWorkloadsSource(CountWorkloads);
 
@@ -75,11 +75,11 @@ public sealed class SandboxController : IDisposable
 
     public IReadOnlyList<IInformer> Informers => _informers;
 
-    public Runtime.Controller Workloads { get; }
+    public ReconcileLoop Workloads { get; }
 
-    public Runtime.Controller RuntimeClasses { get; }
+    public ReconcileLoop RuntimeClasses { get; }
 
-    public Runtime.Controller Nodes { get; }
+    public ReconcileLoop Nodes { get; }
 
     public WorkloadReconciler WorkloadReconciler { get; }
 

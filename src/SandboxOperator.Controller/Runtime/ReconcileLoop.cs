@@ -14,14 +14,14 @@ namespace SandboxOperator.Controller.Runtime;
 /// token is cancelled — on leadership loss that cancels in-flight reconciles — and then clears the queue: a new
 /// leader starts from a full resync, not from a stale queue.
 /// </remarks>
-public sealed class Controller
+public sealed class ReconcileLoop
 {
     private readonly IReconciler _reconciler;
     private readonly int _workers;
     private readonly ControllerMetrics _metrics;
     private readonly ILogger _logger;
 
-    public Controller(IReconciler reconciler, int workers, ControllerMetrics metrics, ILogger logger)
+    public ReconcileLoop(IReconciler reconciler, int workers, ControllerMetrics metrics, ILogger logger)
     {
         _reconciler = reconciler;
         _workers = Math.Max(1, workers);
