@@ -12,7 +12,7 @@ public static class BuiltInResources
     /// <summary>v1 nodes (cluster-scoped, status subresource).</summary>
     public static readonly ResourceType Nodes = new("", "v1", "Node", "nodes", Namespaced: false, HasStatus: true);
 
-    /// <summary>v1 events (core group).</summary>
+    /// <summary>v1 events (core group). Caveat: stored apart from <see cref="Events"/>, unlike on a real server where both are views of one store.</summary>
     public static readonly ResourceType CoreEvents = new("", "v1", "Event", "events", Namespaced: true, HasStatus: false);
 
     /// <summary>v1 secrets.</summary>

@@ -37,62 +37,31 @@ public static class JsonPatch
     public static Outcome<JsonNode?> Apply(JsonNode? document, JsonArray operations)
     {
         var root = new JsonObject { ["$"] = document?.DeepClone() };
-        foreach (var operationNode in operations)
+        foreach (var node in operations)
         {
-            if (operationNode is not JsonObject operation || ReadString(operation, "op") is not { } op || ReadString(operation, "path") is not { } path)
+            var parsed = Operation.Parse(node);
+            if (!parsed.IsSuccess)
             {
-                return ApiError.BadRequest("invalid JSON patch: every operation needs string \"op\" and \"path\"");
+                return parsed.Error;
             }
 
-            if (JsonPointer.Parse(path) is not { } tokens)
+            var o = parsed.Value;
+            string? error = o.Op switch
             {
-                return ApiError.BadRequest($"invalid JSON patch: malformed path \"{path}\"");
-            }
-
-            string? error = op switch
-            {
-                "add" => RequireValue(operation, out var value) ?? Add(root, tokens, value),
-                "remove" => Remove(root, tokens, out _),
-                "replace" => RequireValue(operation, out var value) ?? Replace(root, tokens, value),
-                "test" => RequireValue(operation, out var value) ?? Test(root, tokens, value),
-                "move" => WithFrom(operation, path, (from, fromPath) => Move(root, from, fromPath, tokens, path)),
-                "copy" => WithFrom(operation, path, (from, _) => Copy(root, from, tokens)),
-                _ => $"unknown operation \"{op}\"",
+                "add" => Add(root, o.Path, o.Value?.DeepClone()),
+                "remove" => Remove(root, o.Path, out _),
+                "replace" => Replace(root, o.Path, o.Value?.DeepClone()),
+                "test" => Test(root, o.Path, o.Value),
+                "move" => Move(root, o.From!, o.FromText!, o.Path, o.PathText),
+                _ => Copy(root, o.From!, o.Path),
             };
             if (error is not null)
             {
-                return op is "add" or "remove" or "replace" or "test" or "move" or "copy" && !error.StartsWith("missing", StringComparison.Ordinal)
-                    ? new ApiError(422, "Invalid", $"the JSON patch could not be applied: {op} {path}: {error}")
-                    : ApiError.BadRequest($"invalid JSON patch: {error}");
+                return new ApiError(422, "Invalid", $"the JSON patch could not be applied: {o.Op} {o.PathText}: {error}");
             }
         }
 
         return Outcome<JsonNode?>.Success(root["$"]);
-    }
-
-    private static string? ReadString(JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    private static string? RequireValue(JsonObject operation, out JsonNode? value)
-    {
-        value = null;
-        if (!operation.TryGetPropertyValue("value", out var node))
-        {
-            return "missing \"value\"";
-        }
-
-        value = node?.DeepClone();
-        return null;
-    }
-
-    private static string? WithFrom(JsonObject operation, string path, Func<string[], string, string?> apply)
-    {
-        if (ReadString(operation, "from") is not { } from)
-        {
-            return "missing \"from\"";
-        }
-
-        return JsonPointer.Parse(from) is { } fromTokens ? apply(fromTokens, from) : $"missing valid \"from\" pointer for {path}";
     }
 
     /// <summary>Prefixes the synthetic root token so that pointer "" addresses the whole document.</summary>
@@ -211,5 +180,47 @@ public static class JsonPatch
     {
         var value = Resolve(root, from, out var found);
         return found ? Add(root, to, value?.DeepClone()) : "the source location does not exist";
+    }
+
+    /// <summary>One operation, checked for shape: a known op, a valid path, and "value" or "from" where required.</summary>
+    private sealed record Operation(string Op, string PathText, string[] Path, JsonNode? Value, string? FromText, string[]? From)
+    {
+        public static Outcome<Operation> Parse(JsonNode? node)
+        {
+            if (node is not JsonObject operation || ObjectMetadata.AsString(operation["op"]) is not { } op || ObjectMetadata.AsString(operation["path"]) is not { } pathText)
+            {
+                return ApiError.BadRequest("invalid JSON patch: every operation needs string \"op\" and \"path\"");
+            }
+
+            if (op is not ("add" or "remove" or "replace" or "test" or "move" or "copy"))
+            {
+                return ApiError.BadRequest($"invalid JSON patch: unknown operation \"{op}\"");
+            }
+
+            if (JsonPointer.Parse(pathText) is not { } path)
+            {
+                return ApiError.BadRequest($"invalid JSON patch: malformed path \"{pathText}\"");
+            }
+
+            JsonNode? value = null;
+            if (op is "add" or "replace" or "test" && !operation.TryGetPropertyValue("value", out value))
+            {
+                return ApiError.BadRequest($"invalid JSON patch: {op} {pathText} needs \"value\"");
+            }
+
+            string? fromText = null;
+            string[]? from = null;
+            if (op is "move" or "copy")
+            {
+                fromText = ObjectMetadata.AsString(operation["from"]);
+                from = fromText is null ? null : JsonPointer.Parse(fromText);
+                if (from is null)
+                {
+                    return ApiError.BadRequest($"invalid JSON patch: {op} {pathText} needs a valid \"from\" pointer");
+                }
+            }
+
+            return new Operation(op, pathText, path, value, fromText, from);
+        }
     }
 }

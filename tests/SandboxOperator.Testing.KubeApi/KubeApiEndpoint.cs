@@ -208,7 +208,8 @@ internal sealed class KubeApiEndpoint(KubeApiServer server, ResourceOperations o
     {
         foreach (var warning in result.Warnings)
         {
-            context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+            var quoted = warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+            context.Response.Headers.Append("Warning", $"299 - \"{quoted}\"");
         }
 
         await (result.Body.IsSuccess ? WriteJsonAsync(context, result.StatusCode, result.Body.Value) : WriteErrorAsync(context, result.Body.Error));

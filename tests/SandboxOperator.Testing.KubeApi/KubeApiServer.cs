@@ -73,7 +73,11 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>The number of watch streams currently open.</summary>
     public int OpenWatches => Store.OpenWatchCount;
 
-    /// <summary>Completes once at least <paramref name="count"/> watch streams are open (a signal, not a poll).</summary>
+    /// <summary>
+    /// Completes once at least <paramref name="count"/> watch streams are open (a signal, not a poll). Caveat: a watch
+    /// the client abandoned counts until its connection closes (KubernetesClient takes about two seconds), so watch
+    /// from a resourceVersion when the order of "watch opened" and "object written" matters.
+    /// </summary>
     public Task WaitForOpenWatchesAsync(int count, CancellationToken cancellationToken = default) =>
         Store.WaitForOpenWatchesAsync(count, cancellationToken);
 
@@ -81,6 +85,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KubeApiServerOptions();
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < options.MinimumWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(options.MinimumWorkerThreads, completionPorts);
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
@@ -94,11 +104,12 @@ public sealed class KubeApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Stops the server, ending open watches.</summary>
+    /// <summary>Stops the server: open watches end cleanly, connections still busy after two seconds are aborted.</summary>
     public async ValueTask DisposeAsync()
     {
         Store.CutWatches(WatchCutMode.CloseStream);
-        await _app.StopAsync();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
 }

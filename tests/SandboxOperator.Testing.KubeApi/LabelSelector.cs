@@ -47,7 +47,7 @@ public sealed class LabelSelector
             return true;
         }
 
-        var labels = obj["metadata"]?["labels"] as JsonObject;
+        var labels = ObjectMetadata.Find(obj)?["labels"] as JsonObject;
         foreach (var requirement in _requirements)
         {
             string? value = labels?[requirement.Key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;

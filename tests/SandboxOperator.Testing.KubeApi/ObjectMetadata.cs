@@ -22,9 +22,14 @@ internal static class ObjectMetadata
         return meta;
     }
 
+    /// <summary>The <c>metadata</c> object, or null when missing or not an object (never throws on odd input).</summary>
+    public static JsonObject? Find(JsonObject obj) => obj["metadata"] as JsonObject;
+
+    /// <summary><paramref name="node"/> as a string, or null when it is missing or not a JSON string.</summary>
+    public static string? AsString(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
     /// <summary>A string member of <c>metadata</c>, or null when missing or not a string.</summary>
-    public static string? GetString(JsonObject obj, string field) =>
-        obj["metadata"]?[field] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    public static string? GetString(JsonObject obj, string field) => AsString(Find(obj)?[field]);
 
     public static string? Name(JsonObject obj) => GetString(obj, "name");
 
@@ -35,9 +40,9 @@ internal static class ObjectMetadata
         GetString(obj, "resourceVersion") is { Length: > 0 } text ? (long.TryParse(text, out var rv) ? rv : -1) : null;
 
     public static long Generation(JsonObject obj) =>
-        obj["metadata"]?["generation"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : 0;
+        Find(obj)?["generation"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : 0;
 
-    public static bool HasFinalizers(JsonObject obj) => obj["metadata"]?["finalizers"] is JsonArray { Count: > 0 };
+    public static bool HasFinalizers(JsonObject obj) => Find(obj)?["finalizers"] is JsonArray { Count: > 0 };
 
     public static bool IsBeingDeleted(JsonObject obj) => GetString(obj, "deletionTimestamp") is not null;
 

@@ -33,22 +33,11 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             return WriteResult.Fail(typeError);
         }
 
-        var meta = ObjectMetadata.Of(obj);
-        var name = ObjectMetadata.Name(obj);
-        if (string.IsNullOrEmpty(name))
+        var name = ObjectMetadata.Name(obj) ?? "";
+        var generateName = ObjectMetadata.GetString(obj, "generateName") ?? "";
+        if (name.Length == 0 && generateName.Length == 0)
         {
-            if (ObjectMetadata.GetString(obj, "generateName") is not { Length: > 0 } prefix)
-            {
-                return WriteResult.Fail(ApiError.Invalid(type, "", "metadata.name: Required value: name or generateName is required"));
-            }
-
-            name = ObjectMetadata.GenerateName(prefix);
-            meta["name"] = name;
-        }
-
-        if (!ObjectMetadata.IsValidName(name))
-        {
-            return WriteResult.Fail(ApiError.Invalid(type, name, $"metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"));
+            return WriteResult.Fail(ApiError.Invalid(type, "", "metadata.name: Required value: name or generateName is required"));
         }
 
         if (ObjectMetadata.ResourceVersion(obj) is not null)
@@ -61,6 +50,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             obj.Remove("status");
         }
 
+        // As on a real server, admission runs before the name is generated: with generateName, webhooks see name "".
         var request = new AdmissionRequest(type, null, AdmissionOperations.Create, name, ns, obj, null, dryRun, Options("CreateOptions", dryRun));
         var (admitted, warnings) = await admission.AdmitAsync(request, cancellationToken);
         if (!admitted.IsSuccess)
@@ -69,14 +59,25 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
         }
 
         obj = admitted.Value;
-        if (CheckIdentityUnchanged(type, obj, name, ns) is { } identityError)
+        if ((ObjectMetadata.Name(obj) ?? "") != name || CheckIdentityUnchanged(type, obj, ObjectMetadata.Name(obj), ns) is not null)
         {
-            return WriteResult.Fail(identityError, warnings);
+            return WriteResult.Fail(ApiError.Internal("admission changed the object's name or namespace"), warnings);
         }
 
         if (type.HasStatus)
         {
             obj.Remove("status");
+        }
+
+        if (name.Length == 0)
+        {
+            name = ObjectMetadata.GenerateName(generateName);
+            ObjectMetadata.Of(obj)["name"] = name;
+        }
+
+        if (!ObjectMetadata.IsValidName(name))
+        {
+            return WriteResult.Fail(ApiError.Invalid(type, name, $"metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"), warnings);
         }
 
         var created = store.Create(type, obj, dryRun);
@@ -158,7 +159,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             }
 
             if (ObjectMetadata.Name(obj) != name || ObjectMetadata.Namespace(obj) != ObjectMetadata.Namespace(current)
-                || (string?)obj["kind"] != type.Kind || (string?)obj["apiVersion"] != type.ApiVersion)
+                || ObjectMetadata.AsString(obj["kind"]) != type.Kind || ObjectMetadata.AsString(obj["apiVersion"]) != type.ApiVersion)
             {
                 return ApiError.Invalid(type, name, "metadata.name, metadata.namespace, kind and apiVersion are immutable");
             }
@@ -181,9 +182,10 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
                 return WriteResult.Fail(options.Error);
             }
 
-            uid = options.Value["preconditions"]?["uid"] is JsonValue u && u.TryGetValue<string>(out var s1) ? s1 : null;
-            rv = options.Value["preconditions"]?["resourceVersion"] is JsonValue r && r.TryGetValue<string>(out var s2) ? s2 : null;
-            dryRun |= options.Value["dryRun"] is JsonArray modes && modes.Any(m => m?.GetValueKind() == JsonValueKind.String && (string?)m == "All");
+            var preconditions = options.Value["preconditions"] as JsonObject;
+            uid = ObjectMetadata.AsString(preconditions?["uid"]);
+            rv = ObjectMetadata.AsString(preconditions?["resourceVersion"]);
+            dryRun |= options.Value["dryRun"] is JsonArray modes && modes.Any(m => ObjectMetadata.AsString(m) == "All");
         }
 
         var deleted = store.Delete(type, ns, name, uid, rv, dryRun);
@@ -217,7 +219,8 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
     /// <summary>
     /// The update loop of the real server: read the current object, compute the new one from it, admit it and commit
     /// with the read resourceVersion as precondition; when another write won the race, start over. A resourceVersion
-    /// the client put in the body (or patch) is checked against the current object each time, so stale ones get 409.
+    /// the client put in the body (or patch) is checked against the current object each time, so stale ones get 409;
+    /// so is a uid, so a write meant for a deleted-and-recreated object gets 409 too.
     /// </summary>
     private async Task<WriteResult> WriteWithRetryAsync(
         ResourceType type, string? ns, string name, string? subresource, string optionsKind, bool dryRun,
@@ -240,6 +243,12 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
             if (ObjectMetadata.ResourceVersion(incoming.Value) is { } pinned && pinned != current.ResourceVersion)
             {
                 return WriteResult.Fail(ApiError.Conflict(type, name));
+            }
+
+            var currentUid = ObjectMetadata.GetString(currentObject, "uid");
+            if (ObjectMetadata.GetString(incoming.Value, "uid") is { Length: > 0 } uid && uid != currentUid)
+            {
+                return WriteResult.Fail(ApiError.Conflict(type, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {currentUid}"));
             }
 
             var candidate = Merge(type, subresource, currentObject, incoming.Value);
@@ -327,12 +336,12 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
     /// <summary>Checks kind/apiVersion (filling them in when absent) and the namespace against the URL (filling it in).</summary>
     private static ApiError? CheckTypeAndNamespace(ResourceType type, string? ns, JsonObject obj)
     {
-        if (obj["apiVersion"] is { } apiVersion && (apiVersion.GetValueKind() != JsonValueKind.String || (string?)apiVersion != type.ApiVersion))
+        if (obj["apiVersion"] is { } apiVersion && ObjectMetadata.AsString(apiVersion) != type.ApiVersion)
         {
             return ApiError.BadRequest($"the API version in the data ({apiVersion.ToJsonString()}) does not match the expected API version ({type.ApiVersion})");
         }
 
-        if (obj["kind"] is { } kind && (kind.GetValueKind() != JsonValueKind.String || (string?)kind != type.Kind))
+        if (obj["kind"] is { } kind && ObjectMetadata.AsString(kind) != type.Kind)
         {
             return ApiError.BadRequest($"the kind in the data ({kind.ToJsonString()}) does not match the expected kind ({type.Kind})");
         }
@@ -360,7 +369,7 @@ internal sealed class ResourceOperations(ObjectStore store, AdmissionChain admis
         return null;
     }
 
-    private static ApiError? CheckIdentityUnchanged(ResourceType type, JsonObject obj, string name, string? ns) =>
+    private static ApiError? CheckIdentityUnchanged(ResourceType type, JsonObject obj, string? name, string? ns) =>
         ObjectMetadata.Name(obj) != name || (type.Namespaced && ObjectMetadata.Namespace(obj) != ns)
             ? ApiError.Internal("admission changed the object's name or namespace")
             : null;

@@ -12,6 +12,12 @@ internal sealed record ResourcePath(string Group, string Version, string? Namesp
     /// <summary>Parses a resource URL path; null for anything else (discovery documents included).</summary>
     public static ResourcePath? Parse(string path)
     {
+        if (path.StartsWith("/apis//", StringComparison.Ordinal))
+        {
+            // Clients that build custom-object URLs for the core group (empty group) produce /apis//v1/...
+            path = "/api/" + path["/apis//".Length..];
+        }
+
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList();
         string group, version;
         int at;

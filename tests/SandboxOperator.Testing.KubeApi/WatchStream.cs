@@ -46,9 +46,9 @@ internal sealed class WatchStream(
             while (true)
             {
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                if (allowBookmarks)
+                if (allowBookmarks && bookmarkInterval() is var interval && interval > TimeSpan.Zero)
                 {
-                    tick.CancelAfter(bookmarkInterval());
+                    tick.CancelAfter(interval);
                 }
 
                 bool more;

@@ -84,13 +84,12 @@ public sealed class AdmissionChain
             return CallFailed(webhook, "the AdmissionReview has no response");
         }
 
-        if (response["uid"]?.GetValueKind() != JsonValueKind.String || (string?)response["uid"] != uid)
+        if (ObjectMetadata.AsString(response["uid"]) != uid)
         {
             return CallFailed(webhook, $"expected response.uid=\"{uid}\", got \"{response["uid"]}\"");
         }
 
-        var warnings = (response["warnings"] as JsonArray)?.Select(w => w?.GetValueKind() == JsonValueKind.String ? (string?)w : null)
-            .OfType<string>().ToList() ?? [];
+        var warnings = (response["warnings"] as JsonArray)?.Select(ObjectMetadata.AsString).OfType<string>().ToList() ?? [];
         if (response["allowed"]?.GetValueKind() != JsonValueKind.True)
         {
             return new Verdict(null, Denied(webhook.Name, response["status"] as JsonObject), warnings);
@@ -101,7 +100,7 @@ public sealed class AdmissionChain
             return new Verdict(null, null, warnings);
         }
 
-        if ((string?)response["patchType"] != "JSONPatch")
+        if (ObjectMetadata.AsString(response["patchType"]) != "JSONPatch")
         {
             return CallFailed(webhook, $"unsupported patchType \"{response["patchType"]}\"");
         }

@@ -17,7 +17,10 @@ internal sealed record AdmissionRequest(
     /// <summary>The resource the webhook rules see: <c>plural</c> or <c>plural/subresource</c>.</summary>
     public string Resource => Subresource is null ? Type.Plural : $"{Type.Plural}/{Subresource}";
 
-    /// <summary>The <c>admission.k8s.io/v1 AdmissionReview</c> sent to webhooks, with a fresh <c>request.uid</c>.</summary>
+    /// <summary>
+    /// The <c>admission.k8s.io/v1 AdmissionReview</c> sent to webhooks, with a fresh <c>request.uid</c>. As on a real
+    /// server, <c>request.name</c> is omitted while empty (CREATE with <c>generateName</c>).
+    /// </summary>
     public JsonObject ToReview(string uid)
     {
         JsonObject Kind() => new() { ["group"] = Type.Group, ["version"] = Type.Version, ["kind"] = Type.Kind };
@@ -29,7 +32,6 @@ internal sealed record AdmissionRequest(
             ["resource"] = Resource(),
             ["requestKind"] = Kind(),
             ["requestResource"] = Resource(),
-            ["name"] = Name,
             ["operation"] = Operation == AdmissionOperations.Create ? "CREATE" : "UPDATE",
             ["userInfo"] = new JsonObject
             {
@@ -45,6 +47,11 @@ internal sealed record AdmissionRequest(
         {
             request["subResource"] = Subresource;
             request["requestSubResource"] = Subresource;
+        }
+
+        if (Name.Length > 0)
+        {
+            request["name"] = Name;
         }
 
         if (Namespace is not null)
