@@ -129,12 +129,14 @@ GC.WaitForPendingFinalizers();
 await Task.Delay(500);
 var rssAfterGc = Rss();
 var heap = GC.GetTotalMemory(forceFullCollection: true);
+var gc = GC.GetGCMemoryInfo(GCKind.Any);
 var pcs = controller.Cache.Workloads.All().Select(e => e.Value.Status!.Pods!).ToList();
 
 Console.WriteLine($"converged after {converged.TotalSeconds:F2} s (target <= 20 s)");
 Console.WriteLine($"status writes {controller.WorkloadReconciler.StatusWrites}, reconciles {controller.Workloads.Processed}, events {controller.Events.Emitted}");
 Console.WriteLine($"pods counted {pcs.Sum(p => p.Total)}, compliant {pcs.Sum(p => p.Compliant)}");
 Console.WriteLine($"RSS before start {rssBefore / 1048576.0:F0} MiB; at convergence {rssConverged / 1048576.0:F0} MiB; after full GC {rssAfterGc / 1048576.0:F0} MiB (target <= 200 MiB); managed heap {heap / 1048576.0:F0} MiB");
+Console.WriteLine($"GC: committed {gc.TotalCommittedBytes / 1048576.0:F0} MiB, heap size {gc.HeapSizeBytes / 1048576.0:F0} MiB, fragmented {gc.FragmentedBytes / 1048576.0:F0} MiB; peak working set {Peak() / 1048576.0:F0} MiB");
 
 await stop.CancelAsync();
 await run;
@@ -146,6 +148,13 @@ int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static long Peak()
+{
+    using var p = Process.GetCurrentProcess();
+    p.Refresh();
+    return p.PeakWorkingSet64;
 }
 
 static long Rss()
