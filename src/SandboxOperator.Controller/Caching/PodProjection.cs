@@ -45,7 +45,7 @@ public sealed class PodProjection
         var kept = view.Containers.Where(c => c.Privileged || c.SeccompType == "Unconfined").ToArray();
         var compact = view with
         {
-            Annotations = NoLabels,
+            ReasonsAnnotation = null,
             HasAnnotationsObject = false,
             GenerateName = null,
             Containers = kept.Length == 0 ? NoContainers : kept,

@@ -18,14 +18,10 @@ public static class PolicyConfigLoader
     public static (PolicyConfig? Config, IReadOnlyList<string> Errors) Load(string yaml, string source = "policy.yaml")
     {
         var errors = new List<string>();
-        var stream = new YamlStream();
-        try
+        var (stream, line, yamlError) = Manifests.YamlText.Load(yaml);
+        if (stream is null)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            return (null, [$"{source}:{ex.Start.Line}: invalid YAML: {ex.Message}"]);
+            return (null, [line > 0 ? $"{source}:{line}: {yamlError}" : $"{source}: {yamlError}"]);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })

@@ -101,7 +101,7 @@ public static class AdmissionEvaluator
             RuntimeClassName = current.Mutation.RuntimeClassName,
             Workload = current.Classification.Workload,
             Reasons = current.Classification.Reasons,
-            Message = deny ? where + string.Join("; " + where, introduced.Select(v => v.Message)) : null,
+            Message = deny ? where + string.Join("; ", introduced.Select(v => v.Message)) : null,
             StatusCode = deny ? 403 : 200,
             Warnings = warnings,
             MutationWarnings = isPod && mutate ? current.Mutation.Warnings : [],

@@ -5,8 +5,9 @@ using SandboxOperator.Policy.Pods;
 namespace SandboxOperator.Policy.Decisions;
 
 /// <summary>
-/// What mutation does to a pod: the patch, the pod as it will look afterwards (as a view), the runtime it
-/// will run with and its runtimeClassName.
+/// What mutation does to a pod: the patch, the pod's spec as it will look afterwards (as a view; its
+/// labels and annotations are not updated, validation never reads them), the runtime it will run with
+/// and its runtimeClassName.
 /// </summary>
 public sealed record MutationResult(
     IReadOnlyList<PatchOperation> Patch,

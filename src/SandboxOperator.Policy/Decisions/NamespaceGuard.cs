@@ -18,8 +18,9 @@ public static class NamespaceGuard
         RequestUser user,
         PolicyConfig config)
     {
-        var oldKata = oldLabels.TryGetValue(WellKnown.EnforceLabel, out var oe) && oe == WellKnown.EnforceKataValue;
-        var newKata = newLabels.TryGetValue(WellKnown.EnforceLabel, out var ne) && ne == WellKnown.EnforceKataValue;
+        var oldKata = MarkerLabels.EnforcesKata(oldLabels);
+        var newKata = MarkerLabels.EnforcesKata(newLabels);
+        newLabels.TryGetValue(WellKnown.EnforceLabel, out var ne);
         var oldMode = ModeFrom(oldLabels, config);
         var newMode = ModeFrom(newLabels, config);
         string? change = null;

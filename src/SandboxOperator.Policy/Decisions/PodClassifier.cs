@@ -31,12 +31,12 @@ public static class PodClassifier
 
             (claims ??= []).Add(w.Name);
             mcpWorkload |= w.Spec.Type == WorkloadType.MCPServer;
-            var computed = Tiering.Compute(w.Spec);
-            if (tier is null || computed.Tier > tier || (computed.Tier == tier && string.CompareOrdinal(w.Name, workload) < 0))
+            var computed = WorkloadTierCache.For(w);
+            if (tier is null || computed.Tier.Tier > tier || (computed.Tier.Tier == tier && string.CompareOrdinal(w.Name, workload) < 0))
             {
-                tier = computed.Tier;
+                tier = computed.Tier.Tier;
                 workload = w.Name;
-                reasons = [$"AgentWorkload {w.Name}: {string.Join("; ", computed.Reasons)}"];
+                reasons = [computed.Reason];
             }
         }
 
@@ -52,7 +52,7 @@ public static class PodClassifier
         }
 
         string? kataBecause = null;
-        if (pod.Labels.TryGetValue(WellKnown.WorkloadTypeLabel, out var typeLabel) && typeLabel == WellKnown.McpServerLabelValue)
+        if (MarkerLabels.IsMcpServer(pod.Labels))
         {
             kataBecause = "MCP server pods must run in Kata";
             (reasons ??= []).Add($"label {WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue}: MCP servers run in Kata");
@@ -78,10 +78,10 @@ public static class PodClassifier
             : new PodClassification(tier, reasons ?? [], workload, kataBecause, (IReadOnlyList<string>?)warnings ?? []);
     }
 
-    /// <summary>True when the namespace is labelled <c>agentsandbox.io/enforce=kata</c> or listed in the configuration.</summary>
+    /// <summary>True when the namespace is labelled <c>agentsandbox.io/enforce=kata</c> (any case) or listed in the configuration.</summary>
     public static bool IsKataEnforced(string @namespace, PolicyConfig config, IClusterState state) =>
         config.EnforcedNamespaces.Contains(@namespace)
-        || (state.NamespaceLabels(@namespace) is { } labels && labels.TryGetValue(WellKnown.EnforceLabel, out var v) && v == WellKnown.EnforceKataValue);
+        || (state.NamespaceLabels(@namespace) is { } labels && MarkerLabels.EnforcesKata(labels));
 
     /// <summary>The namespace's mode: its <c>agentsandbox.io/mode</c> label (audit or enforce) or the configured default.</summary>
     public static EnforcementMode ModeOf(string @namespace, PolicyConfig config, IClusterState state)

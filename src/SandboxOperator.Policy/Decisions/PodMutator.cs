@@ -29,6 +29,7 @@ public static class PodMutator
         var ops = new List<PatchOperation>(8);
         var warnings = new List<string>(0);
         var mutated = pod;
+        var values = PatchValues.For(config);
         var explicitRuntime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : (SandboxRuntime?)null;
         var runtime = explicitRuntime ?? SandboxRuntime.Runc;
         var runtimeClassName = pod.RuntimeClassName;
@@ -38,19 +39,21 @@ public static class PodMutator
             var tierRuntime = TierNames.RuntimeFor(tier);
             if (!pod.RuntimeClassNameSet && config.SettingsFor(tierRuntime) is { } wanted)
             {
-                ops.Add(PatchOperation.Add(pathPrefix + "/spec/runtimeClassName", JsonValue.Create(wanted.RuntimeClassName)));
+                ops.Add(PatchOperation.Add(pathPrefix + "/spec/runtimeClassName", values.Pool(tierRuntime)!.RuntimeClassName));
                 runtimeClassName = wanted.RuntimeClassName;
                 mutated = mutated with { RuntimeClassNameSet = true, RuntimeClassName = wanted.RuntimeClassName };
             }
 
-            runtime = explicitRuntime ?? tierRuntime;
-            mutated = AddSeccomp(mutated, tier, config, pathPrefix, ops);
+            // Resolve what was filled in too: a RuntimeClass named "kata" with another handler is not Kata.
+            runtime = explicitRuntime ?? (runtimeClassName is null ? SandboxRuntime.Runc : RuntimeResolver.Resolve(runtimeClassName, config, state));
+            mutated = AddSeccomp(mutated, tier, config, values, pathPrefix, ops);
         }
 
         if (config.SettingsFor(runtime) is { } pool)
         {
-            mutated = AddToleration(mutated, pool.Pool.Taint, pathPrefix, ops);
-            mutated = AddAffinity(mutated, pool.Pool.Label, pathPrefix, ops);
+            var poolValues = values.Pool(runtime)!;
+            mutated = AddToleration(mutated, pool.Pool.Taint, poolValues, pathPrefix, ops);
+            mutated = AddAffinity(mutated, pool.Pool.Label, poolValues, pathPrefix, ops);
         }
 
         if (classification.Tier is { } t)
@@ -61,37 +64,30 @@ public static class PodMutator
         return new MutationResult(ops, mutated, runtime, runtimeClassName, warnings);
     }
 
-    private static PodSpecView AddSeccomp(PodSpecView pod, RiskTier tier, PolicyConfig config, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddSeccomp(PodSpecView pod, RiskTier tier, PolicyConfig config, PatchValues values, string prefix, List<PatchOperation> ops)
     {
         if (pod.PodSeccompType is not null || (pod.Containers.Count > 0 && pod.Containers.All(c => c.SeccompType is not null)))
         {
             return pod;
         }
 
-        var setting = tier == RiskTier.Low ? config.LowTierSeccomp : SeccompSetting.RuntimeDefault;
-        var profile = new JsonObject { ["type"] = setting.Type };
-        if (setting.LocalhostProfile is { } path)
-        {
-            profile["localhostProfile"] = path;
-        }
-
+        var (setting, value) = tier == RiskTier.Low ? (config.LowTierSeccomp, values.LowTierSeccomp) : (SeccompSetting.RuntimeDefault, values.RuntimeDefaultSeccomp);
         ops.Add(pod.HasPodSecurityContextObject
-            ? PatchOperation.Add(prefix + "/spec/securityContext/seccompProfile", profile)
-            : PatchOperation.Add(prefix + "/spec/securityContext", new JsonObject { ["seccompProfile"] = profile }));
+            ? PatchOperation.Add(prefix + "/spec/securityContext/seccompProfile", value.Profile)
+            : PatchOperation.Add(prefix + "/spec/securityContext", value.SecurityContext));
         return pod with { HasPodSecurityContextObject = true, PodSeccompType = setting.Type };
     }
 
-    private static PodSpecView AddToleration(PodSpecView pod, TaintRef taint, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddToleration(PodSpecView pod, TaintRef taint, PatchValues.PoolValues values, string prefix, List<PatchOperation> ops)
     {
         if (taint.Effect == "PreferNoSchedule" || pod.Tolerations.Any(t => Tolerations.Tolerates(t, taint)))
         {
             return pod;
         }
 
-        var toleration = new JsonObject { ["key"] = taint.Key, ["operator"] = "Equal", ["value"] = taint.Value, ["effect"] = taint.Effect };
         ops.Add(pod.HasTolerationsArray
-            ? PatchOperation.Add(prefix + "/spec/tolerations/-", toleration)
-            : PatchOperation.Add(prefix + "/spec/tolerations", new JsonArray(toleration)));
+            ? PatchOperation.Add(prefix + "/spec/tolerations/-", values.TolerationItem)
+            : PatchOperation.Add(prefix + "/spec/tolerations", values.TolerationArray));
         return pod with
         {
             HasTolerationsArray = true,
@@ -99,7 +95,7 @@ public static class PodMutator
         };
     }
 
-    private static PodSpecView AddAffinity(PodSpecView pod, LabelRef label, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddAffinity(PodSpecView pod, LabelRef label, PatchValues.PoolValues values, string prefix, List<PatchOperation> ops)
     {
         if (pod.NodeSelector.TryGetValue(label.Key, out var selected) && selected == label.Value)
         {
@@ -107,19 +103,16 @@ public static class PodMutator
         }
 
         var requirement = new NodeSelectorRequirement(label.Key, "In", [label.Value]);
-        JsonObject Expression() => new() { ["key"] = label.Key, ["operator"] = "In", ["values"] = new JsonArray(label.Value) };
-        JsonObject Terms() => new() { ["nodeSelectorTerms"] = new JsonArray(new JsonObject { ["matchExpressions"] = new JsonArray(Expression()) }) };
-
         if (pod.RequiredNodeTerms is not { Count: > 0 } terms)
         {
             var affinityPath = prefix + "/spec/affinity";
             ops.Add(!pod.HasAffinityObject
-                ? PatchOperation.Add(affinityPath, new JsonObject { ["nodeAffinity"] = new JsonObject { ["requiredDuringSchedulingIgnoredDuringExecution"] = Terms() } })
+                ? PatchOperation.Add(affinityPath, values.AffinityObject)
                 : !pod.HasNodeAffinityObject
-                    ? PatchOperation.Add(affinityPath + "/nodeAffinity", new JsonObject { ["requiredDuringSchedulingIgnoredDuringExecution"] = Terms() })
+                    ? PatchOperation.Add(affinityPath + "/nodeAffinity", values.NodeAffinityObject)
                     : !pod.HasRequiredNodeAffinityObject
-                        ? PatchOperation.Add(affinityPath + "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution", Terms())
-                        : PatchOperation.Add(affinityPath + "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms", Terms()["nodeSelectorTerms"]!.DeepClone()));
+                        ? PatchOperation.Add(affinityPath + "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution", values.RequiredObject)
+                        : PatchOperation.Add(affinityPath + "/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms", values.TermsArray));
             return pod with
             {
                 HasAffinityObject = true,
@@ -141,8 +134,8 @@ public static class PodMutator
 
             var termPath = $"{prefix}/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/{i}/matchExpressions";
             ops.Add(term.HasMatchExpressionsArray
-                ? PatchOperation.Add(termPath + "/-", Expression())
-                : PatchOperation.Add(termPath, new JsonArray(Expression())));
+                ? PatchOperation.Add(termPath + "/-", values.ExpressionItem)
+                : PatchOperation.Add(termPath, values.ExpressionArray));
             newTerms.Add(term with { MatchExpressions = [.. term.MatchExpressions, requirement], HasMatchExpressionsArray = true });
         }
 
@@ -155,48 +148,20 @@ public static class PodMutator
 
     private static PodSpecView SetLabels(PodSpecView pod, RiskTier tier, SandboxRuntime runtime, PodClassification classification, string prefix, List<PatchOperation> ops, List<string> warnings)
     {
-        var wantedLabels = new[] { (WellKnown.TierLabel, TierNames.LabelValue(tier)), (WellKnown.RuntimeLabel, TierNames.LabelValue(runtime)) };
-        var reasons = string.Join("; ", classification.Reasons);
-        var labels = pod.Labels;
+        var tierValue = TierNames.LabelValue(tier);
+        var runtimeValue = TierNames.LabelValue(runtime);
         if (!pod.HasLabelsObject)
         {
-            var obj = new JsonObject();
-            foreach (var (k, v) in wantedLabels)
-            {
-                obj[k] = v;
-            }
-
-            ops.Add(PatchOperation.Add(prefix + "/metadata/labels", obj));
-            labels = wantedLabels.ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+            ops.Add(PatchOperation.Add(prefix + "/metadata/labels", new JsonObject { [WellKnown.TierLabel] = tierValue, [WellKnown.RuntimeLabel] = runtimeValue }));
         }
         else
         {
-            Dictionary<string, string>? copy = null;
-            foreach (var (k, v) in wantedLabels)
-            {
-                if (pod.Labels.TryGetValue(k, out var existing))
-                {
-                    if (existing == v)
-                    {
-                        continue;
-                    }
-
-                    warnings.Add($"label {k}={existing} does not match the decision and was set to {v}");
-                    ops.Add(PatchOperation.Replace($"{prefix}/metadata/labels/{JsonPointer.Escape(k)}", JsonValue.Create(v)));
-                }
-                else
-                {
-                    ops.Add(PatchOperation.Add($"{prefix}/metadata/labels/{JsonPointer.Escape(k)}", JsonValue.Create(v)));
-                }
-
-                (copy ??= new Dictionary<string, string>(pod.Labels, StringComparer.Ordinal))[k] = v;
-            }
-
-            labels = (IReadOnlyDictionary<string, string>?)copy ?? labels;
+            SetLabel(pod, WellKnown.TierLabel, tierValue, prefix, ops, warnings);
+            SetLabel(pod, WellKnown.RuntimeLabel, runtimeValue, prefix, ops, warnings);
         }
 
-        var annotations = pod.Annotations;
-        if (reasons.Length > 0 && (!pod.Annotations.TryGetValue(WellKnown.ReasonsAnnotation, out var current) || current != reasons))
+        var reasons = classification.Reasons.Count == 1 ? classification.Reasons[0] : string.Join("; ", classification.Reasons);
+        if (reasons.Length > 0 && pod.ReasonsAnnotation != reasons)
         {
             if (!pod.HasAnnotationsObject)
             {
@@ -204,13 +169,30 @@ public static class PodMutator
             }
             else
             {
-                var op = pod.Annotations.ContainsKey(WellKnown.ReasonsAnnotation) ? "replace" : "add";
-                ops.Add(new PatchOperation(op, $"{prefix}/metadata/annotations/{JsonPointer.Escape(WellKnown.ReasonsAnnotation)}", JsonValue.Create(reasons)));
+                var op = pod.ReasonsAnnotation is not null ? "replace" : "add";
+                ops.Add(new PatchOperation(op, prefix + "/metadata/annotations/" + EscapedReasonsAnnotation, JsonValue.Create(reasons)));
             }
-
-            annotations = new Dictionary<string, string>(pod.Annotations, StringComparer.Ordinal) { [WellKnown.ReasonsAnnotation] = reasons };
         }
 
-        return pod with { Labels = labels, HasLabelsObject = true, Annotations = annotations, HasAnnotationsObject = pod.HasAnnotationsObject || reasons.Length > 0 };
+        // The view's labels and annotations are left as they were: validation reads only the spec.
+        return pod;
     }
+
+    private static void SetLabel(PodSpecView pod, string key, string value, string prefix, List<PatchOperation> ops, List<string> warnings)
+    {
+        var path = prefix + "/metadata/labels/" + (key == WellKnown.TierLabel ? EscapedTierLabel : EscapedRuntimeLabel);
+        if (!pod.Labels.TryGetValue(key, out var existing))
+        {
+            ops.Add(PatchOperation.Add(path, JsonValue.Create(value)));
+        }
+        else if (existing != value)
+        {
+            warnings.Add($"label {key}={existing} does not match the decision and was set to {value}");
+            ops.Add(PatchOperation.Replace(path, JsonValue.Create(value)));
+        }
+    }
+
+    private static readonly string EscapedTierLabel = JsonPointer.Escape(WellKnown.TierLabel);
+    private static readonly string EscapedRuntimeLabel = JsonPointer.Escape(WellKnown.RuntimeLabel);
+    private static readonly string EscapedReasonsAnnotation = JsonPointer.Escape(WellKnown.ReasonsAnnotation);
 }

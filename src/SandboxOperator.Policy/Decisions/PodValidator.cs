@@ -22,14 +22,14 @@ public static class PodValidator
         if (classification.KataRequiredBecause is { } because && runtime != SandboxRuntime.Kata)
         {
             violations.Add(new Violation("kata-required", "runtimeClassName",
-                $"{because}: {DescribeClass(className)}; set it to \"{config.Kata.RuntimeClassName}\" or leave it unset"));
+                $"{because}: {DescribeClass(className, config, state)}; set it to \"{config.Kata.RuntimeClassName}\" or leave it unset"));
         }
         else if (classification.Tier is { } tier && runtime < TierNames.RuntimeFor(tier))
         {
             var needed = config.SettingsFor(TierNames.RuntimeFor(tier))!;
             var who = classification.Workload is { } w ? $"AgentWorkload {w} is {tier}" : $"tier {tier}";
             violations.Add(new Violation("runtime-too-weak", "runtimeClassName",
-                $"{who} and needs runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime}): {DescribeClass(className)}"));
+                $"{who} and needs runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime}): {DescribeClass(className, config, state)}"));
         }
 
         if (!config.InfrastructureNamespaces.Contains(@namespace))
@@ -108,6 +108,16 @@ public static class PodValidator
         }
     }
 
-    private static string DescribeClass(string? className) =>
-        className is null ? "spec.runtimeClassName is not set" : $"spec.runtimeClassName is \"{className}\"";
+    private static string DescribeClass(string? className, PolicyConfig config, IClusterState state)
+    {
+        if (className is null)
+        {
+            return "spec.runtimeClassName is not set";
+        }
+
+        var sandbox = config.SandboxRuntimes.FirstOrDefault(r => r.RuntimeClassName == className);
+        return sandbox is not null && state.RuntimeClass(className) is { } rc && rc.Handler != sandbox.Handler
+            ? $"RuntimeClass \"{className}\" has handler \"{rc.Handler}\", not the {sandbox.Runtime} handler \"{sandbox.Handler}\""
+            : $"spec.runtimeClassName is \"{className}\"";
+    }
 }

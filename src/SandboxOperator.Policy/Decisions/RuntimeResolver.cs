@@ -6,8 +6,9 @@ namespace SandboxOperator.Policy.Decisions;
 
 /// <summary>
 /// Maps a pod's runtimeClassName to the runtime it really gets. Names are compared exactly (Kubernetes
-/// names are case-sensitive, so "Kata" or "kata " is not the Kata class). A known RuntimeClass under
-/// another name counts by its handler; any other class, or none, runs on the default runc handler.
+/// names are case-sensitive, so "Kata" or "kata " is not the Kata class). When the RuntimeClass object
+/// is known, its handler decides, whatever its name: a class named "kata" whose handler is runc is
+/// runc. Any other class, or none, runs on the default runc handler.
 /// </summary>
 public static class RuntimeResolver
 {
@@ -18,14 +19,6 @@ public static class RuntimeResolver
             return SandboxRuntime.Runc;
         }
 
-        foreach (var rt in config.SandboxRuntimes)
-        {
-            if (runtimeClassName == rt.RuntimeClassName)
-            {
-                return rt.Runtime;
-            }
-        }
-
         if (state.RuntimeClass(runtimeClassName) is { } rc)
         {
             foreach (var rt in config.SandboxRuntimes)
@@ -34,6 +27,16 @@ public static class RuntimeResolver
                 {
                     return rt.Runtime;
                 }
+            }
+
+            return SandboxRuntime.Runc;
+        }
+
+        foreach (var rt in config.SandboxRuntimes)
+        {
+            if (runtimeClassName == rt.RuntimeClassName)
+            {
+                return rt.Runtime;
             }
         }
 

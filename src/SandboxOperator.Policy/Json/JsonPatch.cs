@@ -75,16 +75,32 @@ public static class JsonPatch
         return root;
     }
 
-    /// <summary>Writes the patch as a JSON array (the body a mutating webhook base64-encodes).</summary>
+    [ThreadStatic]
+    private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>
+    /// Writes the patch as a JSON array (the body a mutating webhook base64-encodes). The working buffer
+    /// is reused per thread, so the only allocation is the returned array.
+    /// </summary>
     public static byte[] Serialize(IReadOnlyList<PatchOperation> ops)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = t_buffer ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        Write(writer, ops);
+        writer.Flush();
+        var result = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 256 * 1024)
         {
-            Write(w, ops);
+            // Do not keep a huge buffer alive on the thread after an unusually large patch.
+            t_buffer = null;
+            t_writer = null;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return result;
     }
 
     /// <summary>Writes the patch as a JSON array into <paramref name="writer"/>.</summary>

@@ -70,14 +70,10 @@ public static class ManifestParser
 
     private static void ParseYaml(string text, string source, List<ManifestDocument> docs, List<ManifestError> errors)
     {
-        var stream = new YamlStream();
-        try
+        var (stream, errorLine, error) = YamlText.Load(text);
+        if (stream is null)
         {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new ManifestError(source, (int)ex.Start.Line, $"invalid YAML: {Clean(ex)}"));
+            errors.Add(new ManifestError(source, errorLine, error!));
             return;
         }
 
@@ -103,16 +99,9 @@ public static class ManifestParser
         }
     }
 
-    private static string Clean(YamlException ex)
-    {
-        var message = ex.InnerException?.Message ?? ex.Message;
-        var idx = message.IndexOf("): ", StringComparison.Ordinal);
-        return idx >= 0 && message.StartsWith("(Line", StringComparison.Ordinal) ? message[(idx + 3)..] : message;
-    }
-
     private static void Add(JsonObject obj, string source, int line, List<ManifestDocument> docs, List<ManifestError> errors)
     {
-        if ((string?)(obj["kind"] as JsonValue) is "List" && obj["items"] is JsonArray items)
+        if (obj["kind"] is JsonValue kindValue && kindValue.TryGetValue<string>(out var kindName) && kindName == "List" && obj["items"] is JsonArray items)
         {
             foreach (var item in items)
             {
@@ -183,7 +172,7 @@ public static class ManifestParser
     }
 
     /// <summary>YAML 1.1 resolution of plain scalars, as sigs.k8s.io/yaml applies it; quoted scalars are strings.</summary>
-    internal static JsonNode? Scalar(YamlScalarNode scalar)
+    public static JsonNode? Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
         if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
@@ -191,7 +180,7 @@ public static class ManifestParser
             return JsonValue.Create(value);
         }
 
-        if (!string.IsNullOrEmpty(scalar.Tag.Value) && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
+        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
         {
             return JsonValue.Create(value);
         }

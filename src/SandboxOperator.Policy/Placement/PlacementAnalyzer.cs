@@ -61,7 +61,7 @@ public static class PlacementAnalyzer
     public static string PoolName(SandboxRuntime pool, PolicyConfig config) =>
         config.SettingsFor(pool) is { } s ? $"{TierNames.LabelValue(pool)} pool ({s.Pool.Label})" : "general nodes";
 
-    private static string? HowReaches(PodSpecView pod, RuntimeClassInfo? rc, SandboxRuntime pool, PolicyConfig config, IClusterState state)
+    private static Func<string>? HowReaches(PodSpecView pod, RuntimeClassInfo? rc, SandboxRuntime pool, PolicyConfig config, IClusterState state)
     {
         if (!SelectorsAllow(pod, rc, pool, config, state))
         {
@@ -72,28 +72,28 @@ public static class PlacementAnalyzer
         {
             if (state.Node(nodeName) is not { } node)
             {
-                return $"spec.nodeName \"{nodeName}\" names a node the operator does not know";
+                return () => $"spec.nodeName \"{nodeName}\" names a node the operator does not know";
             }
 
-            return PoolsOf(node, config).Contains(pool) ? $"spec.nodeName \"{nodeName}\" is a node of that pool" : null;
+            return PoolsOf(node, config).Contains(pool) ? () => $"spec.nodeName \"{nodeName}\" is a node of that pool" : null;
         }
 
         if (config.SettingsFor(pool) is not { } settings)
         {
-            return "nothing restricts it to its own pool";
+            return static () => "nothing restricts it to its own pool";
         }
 
         var taint = settings.Pool.Taint;
         if (taint.Effect == "PreferNoSchedule")
         {
-            return $"the pool's taint {taint} is only PreferNoSchedule";
+            return () => $"the pool's taint {taint} is only PreferNoSchedule";
         }
 
         foreach (var t in pod.Tolerations)
         {
             if (Tolerations.Tolerates(t, taint))
             {
-                return $"toleration {Tolerations.Describe(t)} tolerates the pool's taint";
+                return () => $"toleration {Tolerations.Describe(t)} tolerates the pool's taint";
             }
         }
 
@@ -103,7 +103,7 @@ public static class PlacementAnalyzer
             {
                 if (Tolerations.Tolerates(t, taint))
                 {
-                    return $"RuntimeClass \"{rc.Name}\" adds toleration {Tolerations.Describe(t)}";
+                    return () => $"RuntimeClass \"{rc.Name}\" adds toleration {Tolerations.Describe(t)}";
                 }
             }
         }

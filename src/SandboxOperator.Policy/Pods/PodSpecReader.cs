@@ -22,7 +22,8 @@ public static class PodSpecReader
 
         var meta = r.Object(pod, "metadata", "metadata");
         var spec = r.Object(pod, "spec", "spec");
-        IReadOnlyDictionary<string, string> labels = PodSpecView.Empty, annotations = PodSpecView.Empty;
+        IReadOnlyDictionary<string, string> labels = PodSpecView.Empty;
+        string? reasons = null;
         bool hasLabels = false, hasAnnotations = false, deleting = false;
         string? name = null, generateName = null;
         if (meta is { } m)
@@ -30,7 +31,7 @@ public static class PodSpecReader
             name = r.String(m, "name", "metadata.name");
             generateName = r.String(m, "generateName", "metadata.generateName");
             hasLabels = r.StringMap(m, "labels", "metadata.labels", out labels);
-            hasAnnotations = r.StringMap(m, "annotations", "metadata.annotations", out annotations);
+            hasAnnotations = ReadAnnotations(r, m, out reasons);
             deleting = m.TryGetProperty("deletionTimestamp", out var dt) && dt.ValueKind != JsonValueKind.Null;
         }
 
@@ -38,7 +39,7 @@ public static class PodSpecReader
         {
             return r.Errors.Count > 0
                 ? (null, r.Errors)
-                : (new PodSpecView { Name = name, GenerateName = generateName, Labels = labels, HasLabelsObject = hasLabels, Annotations = annotations, HasAnnotationsObject = hasAnnotations, HasMetadataObject = meta is not null, BeingDeleted = deleting }, r.Errors);
+                : (new PodSpecView { Name = name, GenerateName = generateName, Labels = labels, HasLabelsObject = hasLabels, ReasonsAnnotation = reasons, HasAnnotationsObject = hasAnnotations, HasMetadataObject = meta is not null, BeingDeleted = deleting }, r.Errors);
         }
 
         var rcSet = s.TryGetProperty("runtimeClassName", out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
@@ -54,7 +55,7 @@ public static class PodSpecReader
             var i = 0;
             foreach (var t in tolArr.EnumerateArray())
             {
-                var at = $"spec.tolerations[{i++}]";
+                var at = new FieldPath("spec.tolerations", i++);
                 if (t.ValueKind != JsonValueKind.Object)
                 {
                     r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(t)}");
@@ -62,10 +63,10 @@ public static class PodSpecReader
                 }
 
                 tolerations.Add(new Toleration(
-                    r.String(t, "key", at + ".key") ?? "",
-                    r.String(t, "operator", at + ".operator") ?? "",
-                    r.String(t, "value", at + ".value") ?? "",
-                    r.String(t, "effect", at + ".effect") ?? ""));
+                    r.String(t, "key", at.Then("key")) ?? "",
+                    r.String(t, "operator", at.Then("operator")) ?? "",
+                    r.String(t, "value", at.Then("value")) ?? "",
+                    r.String(t, "effect", at.Then("effect")) ?? ""));
             }
         }
 
@@ -113,9 +114,9 @@ public static class PodSpecReader
         }
 
         var containers = new List<ContainerView>();
-        ReadContainers(r, s, "initContainers", ContainerKind.InitContainer, containers);
-        ReadContainers(r, s, "containers", ContainerKind.Container, containers);
-        ReadContainers(r, s, "ephemeralContainers", ContainerKind.EphemeralContainer, containers);
+        ReadContainers(r, s, "initContainers", "spec.initContainers", ContainerKind.InitContainer, containers);
+        ReadContainers(r, s, "containers", "spec.containers", ContainerKind.Container, containers);
+        ReadContainers(r, s, "ephemeralContainers", "spec.ephemeralContainers", ContainerKind.EphemeralContainer, containers);
 
         var hostPaths = new List<string>();
         if (r.Array(s, "volumes", "spec.volumes") is { } vols)
@@ -123,7 +124,7 @@ public static class PodSpecReader
             var i = 0;
             foreach (var v in vols.EnumerateArray())
             {
-                var at = $"spec.volumes[{i++}]";
+                var at = new FieldPath("spec.volumes", i++);
                 if (v.ValueKind != JsonValueKind.Object)
                 {
                     r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(v)}");
@@ -132,7 +133,7 @@ public static class PodSpecReader
 
                 if (v.TryGetProperty("hostPath", out var hp) && hp.ValueKind != JsonValueKind.Null)
                 {
-                    hostPaths.Add(r.String(v, "name", at + ".name") ?? $"volumes[{i - 1}]");
+                    hostPaths.Add(r.String(v, "name", at.Then("name")) ?? $"volumes[{i - 1}]");
                 }
             }
         }
@@ -143,7 +144,7 @@ public static class PodSpecReader
             GenerateName = generateName,
             Labels = labels,
             HasLabelsObject = hasLabels,
-            Annotations = annotations,
+            ReasonsAnnotation = reasons,
             HasAnnotationsObject = hasAnnotations,
             HasMetadataObject = meta is not null,
             BeingDeleted = deleting,
@@ -168,9 +169,33 @@ public static class PodSpecReader
         return r.Errors.Count > 0 ? (null, r.Errors) : (view, r.Errors);
     }
 
-    private static void ReadContainers(FieldReader r, JsonElement spec, string prop, ContainerKind kind, List<ContainerView> into)
+    /// <summary>Checks that annotations are strings and keeps only the operator's own; returns whether the object exists.</summary>
+    private static bool ReadAnnotations(FieldReader r, JsonElement meta, out string? reasons)
     {
-        if (r.Array(spec, prop, "spec." + prop) is not { } arr)
+        reasons = null;
+        if (r.Object(meta, "annotations", "metadata.annotations") is not { } obj)
+        {
+            return false;
+        }
+
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String)
+            {
+                r.Error(new FieldPath("metadata.annotations", Tail: p.Name), $"must be a string, got {AgentWorkloadReader.Describe(p.Value)}");
+            }
+            else if (p.NameEquals(WellKnown.ReasonsAnnotation))
+            {
+                reasons = p.Value.GetString();
+            }
+        }
+
+        return true;
+    }
+
+    private static void ReadContainers(FieldReader r, JsonElement spec, string prop, string path, ContainerKind kind, List<ContainerView> into)
+    {
+        if (r.Array(spec, prop, path) is not { } arr)
         {
             return;
         }
@@ -178,7 +203,7 @@ public static class PodSpecReader
         var i = 0;
         foreach (var c in arr.EnumerateArray())
         {
-            var at = $"spec.{prop}[{i}]";
+            var at = new FieldPath(path, i);
             if (c.ValueKind != JsonValueKind.Object)
             {
                 r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(c)}");
@@ -186,13 +211,13 @@ public static class PodSpecReader
                 continue;
             }
 
-            var name = r.String(c, "name", at + ".name") ?? $"#{i}";
+            var name = r.String(c, "name", at.Then("name")) ?? $"#{i}";
             var privileged = false;
             string? seccomp = null;
-            if (r.Object(c, "securityContext", at + ".securityContext") is { } sc)
+            if (r.Object(c, "securityContext", at.Then("securityContext")) is { } sc)
             {
-                privileged = r.Bool(sc, "privileged", at + ".securityContext.privileged");
-                seccomp = ReadSeccompType(r, sc, at + ".securityContext");
+                privileged = r.Bool(sc, "privileged", at.Then("securityContext.privileged"));
+                seccomp = ReadSeccompType(r, sc, at.Then("securityContext"));
             }
 
             into.Add(new ContainerView(kind, name, privileged, seccomp));
@@ -200,15 +225,15 @@ public static class PodSpecReader
         }
     }
 
-    private static string? ReadSeccompType(FieldReader r, JsonElement securityContext, string at)
+    private static string? ReadSeccompType(FieldReader r, JsonElement securityContext, FieldPath at)
     {
-        if (r.Object(securityContext, "seccompProfile", at + ".seccompProfile") is not { } sp)
+        if (r.Object(securityContext, "seccompProfile", at.Then("seccompProfile")) is not { } sp)
         {
             return null;
         }
 
         // A profile object without a type is invalid in Kubernetes; treat it as "set" but unknown.
-        return r.String(sp, "type", at + ".seccompProfile.type") ?? "";
+        return r.String(sp, "type", at.Then("seccompProfile.type")) ?? "";
     }
 
     private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, string prop, string at)

@@ -12,7 +12,8 @@ public sealed record PodSpecView
     public IReadOnlyDictionary<string, string> Labels { get; init; } = Empty;
     /// <summary>Whether <c>metadata.labels</c> exists as an object (decides between adding the map and adding a key).</summary>
     public bool HasLabelsObject { get; init; }
-    public IReadOnlyDictionary<string, string> Annotations { get; init; } = Empty;
+    /// <summary>The value of the <c>agentsandbox.io/reasons</c> annotation, if present (other annotations are not kept).</summary>
+    public string? ReasonsAnnotation { get; init; }
     public bool HasAnnotationsObject { get; init; }
     public bool HasMetadataObject { get; init; }
     public bool BeingDeleted { get; init; }

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(SandboxOperator.Benchmarks.PolicyDecisionBenchmark).Assembly).Run(args);

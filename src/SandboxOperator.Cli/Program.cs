@@ -1,0 +1,52 @@
+using System.CommandLine;
+using SandboxOperator.Cli;
+using SandboxOperator.Policy.Api;
+
+var files = new Option<string[]>("--filename", "-f")
+{
+    Description = "A manifest file, a directory (read recursively) or - for standard input. Repeatable.",
+    AllowMultipleArgumentsPerToken = false,
+    Arity = ArgumentArity.OneOrMore,
+};
+var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults)." };
+var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
+
+var evaluate = new Command("evaluate", "Evaluate Pods and pod controllers against the policy, as the admission webhook would.") { files, config, output };
+evaluate.SetAction(parse => EvaluateCommand.Run(
+    parse.GetValue(files) ?? [],
+    parse.GetValue(config),
+    parse.GetValue(output) ?? "table",
+    Console.In,
+    Console.Out,
+    Console.Error,
+    color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null));
+
+var crd = new Command("crd", "Print the AgentWorkload CustomResourceDefinition generated from the API types.");
+crd.SetAction(_ =>
+{
+    Console.Out.Write(CrdGenerator.GenerateYaml());
+    return 0;
+});
+
+var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster.") { evaluate, crd };
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine($"error: {error.Message}");
+    }
+
+    return EvaluateCommand.BadInput;
+}
+
+try
+{
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception ex) when (ex is not OutOfMemoryException)
+{
+    // The last line of defence: a clear line, never a stack trace.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return EvaluateCommand.BadInput;
+}

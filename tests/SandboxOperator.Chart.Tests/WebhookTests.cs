@@ -1,0 +1,140 @@
+using k8s.Models;
+
+namespace SandboxOperator.Chart.Tests;
+
+[Collection(ChartCollection.Name)]
+public sealed class WebhookTests(ChartRenderer chart)
+{
+    private static readonly string[] WorkloadResources =
+    [
+        "/pods", "/pods/ephemeralcontainers", "/replicationcontrollers",
+        "apps/deployments", "apps/replicasets", "apps/statefulsets", "apps/daemonsets",
+        "batch/jobs", "batch/cronjobs",
+    ];
+
+    [SkippableFact]
+    public void Both_configurations_share_the_fullname_and_call_the_webhook_service_on_their_path()
+    {
+        var m = chart.Render();
+        var mutating = m.One<V1MutatingWebhookConfiguration>();
+        var validating = m.One<V1ValidatingWebhookConfiguration>();
+        Assert.Equal(ChartRenderer.Fullname, mutating.Metadata.Name);
+        Assert.Equal(ChartRenderer.Fullname, validating.Metadata.Name);
+        Assert.Equal(m.Arg("--webhook-configuration-name"), mutating.Metadata.Name);
+
+        var service = m.Named<V1Service>(ChartRenderer.Fullname);
+        var port = Assert.Single(service.Spec.Ports);
+        Assert.Equal("webhook", port.TargetPort.Value);
+        Assert.Contains(m.OperatorContainer.Ports, p => p.Name == "webhook" && p.ContainerPort == 9443);
+        Assert.Equal(service.Spec.Selector, m.Operator.Spec.Template.Metadata.Labels.Where(l => service.Spec.Selector.ContainsKey(l.Key)).ToDictionary());
+
+        var mutate = Assert.Single(mutating.Webhooks);
+        var validate = Assert.Single(validating.Webhooks);
+        Assert.Equal("mutate.agentsandbox.io", mutate.Name);
+        Assert.Equal("validate.agentsandbox.io", validate.Name);
+        foreach (var (svc, path) in new[] { (mutate.ClientConfig.Service, "/mutate"), (validate.ClientConfig.Service, "/validate") })
+        {
+            Assert.Equal(service.Metadata.Name, svc.Name);
+            Assert.Equal(ChartRenderer.ReleaseNamespace, svc.NamespaceProperty);
+            Assert.Equal(port.Port, svc.Port);
+            Assert.Equal(path, svc.Path);
+        }
+    }
+
+    [SkippableFact]
+    public void Webhooks_have_no_side_effects_take_v1_reviews_and_match_equivalent_versions()
+    {
+        var m = chart.Render();
+        var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks);
+        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks);
+        Assert.Equal("None", mutate.SideEffects);
+        Assert.Equal("None", validate.SideEffects);
+        Assert.Equal(["v1"], mutate.AdmissionReviewVersions);
+        Assert.Equal(["v1"], validate.AdmissionReviewVersions);
+        Assert.Equal("Equivalent", mutate.MatchPolicy);
+        Assert.Equal("Equivalent", validate.MatchPolicy);
+        Assert.Equal("IfNeeded", mutate.ReinvocationPolicy);
+    }
+
+    [SkippableTheory]
+    [InlineData(new string[0], 5, "Fail")]
+    [InlineData(new[] { "--set", "webhook.timeoutSeconds=12", "--set", "webhook.failurePolicy=Ignore" }, 12, "Ignore")]
+    public void Timeout_and_failure_policy_follow_values(string[] args, int timeout, string failurePolicy)
+    {
+        var m = chart.Render(args);
+        var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks);
+        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks);
+        Assert.Equal(timeout, mutate.TimeoutSeconds);
+        Assert.Equal(timeout, validate.TimeoutSeconds);
+        Assert.Equal(failurePolicy, mutate.FailurePolicy);
+        Assert.Equal(failurePolicy, validate.FailurePolicy);
+    }
+
+    [SkippableTheory]
+    [InlineData("")]
+    [InlineData("""
+        webhook:
+          namespaceSelector:
+            matchExpressions:
+              - key: team
+                operator: In
+                values: [agents]
+              - key: kubernetes.io/metadata.name
+                operator: NotIn
+                values: [monitoring]
+        """)]
+    [InlineData("""
+        webhook:
+          namespaceSelector:
+            matchLabels:
+              agentsandbox.io/enforce: "true"
+        """)]
+    public void Kube_system_and_the_release_namespace_are_always_excluded(string userValues)
+    {
+        var m = userValues.Length == 0 ? chart.Render() : chart.Render("-f", chart.ValuesFile(userValues));
+        var selectors = new[]
+        {
+            Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).NamespaceSelector,
+            Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).NamespaceSelector,
+        };
+        foreach (var selector in selectors)
+        {
+            Assert.Contains(selector.MatchExpressions, e =>
+                e.Key == "kubernetes.io/metadata.name" && e.OperatorProperty == "NotIn"
+                && e.Values.Contains("kube-system") && e.Values.Contains(ChartRenderer.ReleaseNamespace));
+            if (userValues.Contains("team", StringComparison.Ordinal))
+            {
+                Assert.Contains(selector.MatchExpressions, e => e.Key == "team" && e.OperatorProperty == "In" && e.Values.SequenceEqual(["agents"]));
+                Assert.Contains(selector.MatchExpressions, e => e.Key == "kubernetes.io/metadata.name" && e.Values.SequenceEqual(["monitoring"]));
+                Assert.Equal(3, selector.MatchExpressions.Count);
+            }
+
+            if (userValues.Contains("matchLabels", StringComparison.Ordinal))
+            {
+                Assert.Equal("true", selector.MatchLabels["agentsandbox.io/enforce"]);
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void Pods_ephemeral_containers_and_pod_controllers_are_checked_on_create_and_update()
+    {
+        var m = chart.Render();
+        var mutateRules = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).Rules;
+        var validateRules = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).Rules;
+
+        Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "CREATE").Order());
+        Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "UPDATE").Order());
+        Assert.Equal(WorkloadResources.Order(), Covered(validateRules, "CREATE").Order());
+        Assert.Equal(WorkloadResources.Append("/namespaces").Order(), Covered(validateRules, "UPDATE").Order());
+        Assert.All(mutateRules.Concat(validateRules), r => Assert.DoesNotContain("*", r.Resources));
+        Assert.All(mutateRules.Concat(validateRules), r => Assert.Equal(["v1"], r.ApiVersions));
+        var namespaceRule = Assert.Single(validateRules, r => r.Resources.Contains("namespaces"));
+        Assert.Equal(["UPDATE"], namespaceRule.Operations);
+        Assert.Equal("Cluster", namespaceRule.Scope);
+    }
+
+    private static IEnumerable<string> Covered(IEnumerable<V1RuleWithOperations> rules, string operation) =>
+        rules.Where(r => r.Operations.Contains(operation))
+             .SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.Select(res => $"{g}/{res}")));
+}

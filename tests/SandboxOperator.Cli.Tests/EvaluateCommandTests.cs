@@ -1,0 +1,149 @@
+using System.Text.Json.Nodes;
+
+namespace SandboxOperator.Cli.Tests;
+
+public class EvaluateCommandTests
+{
+    private static readonly string[] ResultKeys = ["apiVersion", "kind", "namespace", "name", "allowed", "mode", "riskTier", "runtime", "runtimeClassName", "workload", "reasons", "message", "warnings", "patch", "object"];
+
+    [Fact]
+    public void Bundled_samples_are_all_allowed_and_printed_as_a_table()
+    {
+        var r = Sandboxctl.Run(null, "evaluate", "-f", "config/samples");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Pod/agents/github-mcp-7d9f8-x2k4q", r.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Pod/tools/code-runner\s+mutated\s+High\s+Kata", r.Stdout);
+        Assert.Matches(@"Job/tools/unit-converter-run-4821\s+allowed\s+Medium\s+GVisor", r.Stdout);
+        Assert.Matches(@"Deployment/internal/billing-api\s+allowed\s+Low\s+Runc", r.Stdout);
+        Assert.Contains("8 evaluated, 8 allowed, 0 denied", r.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_report_has_exactly_the_contract_fields()
+    {
+        var r = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "-o", "json");
+        Assert.Equal(0, r.ExitCode);
+        var results = JsonNode.Parse(r.Stdout)!["results"]!.AsArray();
+        Assert.Equal(8, results.Count);
+        foreach (var item in results)
+        {
+            Assert.Equal(ResultKeys, item!.AsObject().Select(p => p.Key));
+        }
+
+        var pod = results.Single(x => (string?)x!["name"] == "github-mcp-7d9f8-x2k4q")!;
+        Assert.Equal("High", (string?)pod["riskTier"]);
+        Assert.Equal("Kata", (string?)pod["runtime"]);
+        Assert.Equal("kata", (string?)pod["runtimeClassName"]);
+        Assert.Equal("github-mcp", (string?)pod["workload"]);
+        Assert.Equal("kata", (string?)pod["object"]!["spec"]!["runtimeClassName"]);
+        Assert.Equal("high", (string?)pod["object"]!["metadata"]!["labels"]!["agentsandbox.io/tier"]);
+        Assert.Equal("add", (string?)pod["patch"]![0]!["op"]);
+
+        var deployment = results.Single(x => (string?)x!["kind"] == "Deployment" && (string?)x!["name"] == "github-mcp")!;
+        Assert.Empty(deployment["patch"]!.AsArray());
+        Assert.Null(deployment["object"]!["spec"]!["template"]!["spec"]!["runtimeClassName"]);
+    }
+
+    [Fact]
+    public void A_denial_exits_1_with_the_message_and_an_unchanged_object()
+    {
+        var r = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "-f", "config/examples/violations.yaml", "-o", "json");
+        Assert.Equal(1, r.ExitCode);
+        var rogue = JsonNode.Parse(r.Stdout)!["results"]!.AsArray().Single(x => (string?)x!["name"] == "rogue-mcp")!;
+        Assert.False((bool)rogue["allowed"]!);
+        Assert.Equal("MCP server pods must run in Kata: spec.runtimeClassName is \"gvisor\"; set it to \"kata\" or leave it unset", (string?)rogue["message"]);
+        Assert.Empty(rogue["patch"]!.AsArray());
+        Assert.Equal("gvisor", (string?)rogue["object"]!["spec"]!["runtimeClassName"]);
+    }
+
+    [Fact]
+    public void Reads_standard_input_and_defaults_the_namespace()
+    {
+        const string pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lone\n  labels: {agentsandbox.io/workload-type: mcp-server}\nspec:\n  containers: [{name: c, image: x}]\n";
+        var r = Sandboxctl.Run(pod, "evaluate", "-f", "-", "-o", "yaml");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("namespace: default", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("runtimeClassName: kata", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Audit_mode_from_the_config_allows_with_warnings()
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var config = Path.Combine(dir.FullName, "policy.yaml");
+            File.WriteAllText(config, "mode: Audit\n");
+            var r = Sandboxctl.Run(null, "evaluate", "-f", "config/examples/violations.yaml", "--config", config, "-o", "json");
+            Assert.Equal(0, r.ExitCode);
+            var rogue = JsonNode.Parse(r.Stdout)!["results"]!.AsArray().Single(x => (string?)x!["name"] == "rogue-mcp")!;
+            Assert.Equal("Audit", (string?)rogue["mode"]);
+            Assert.Contains(rogue["warnings"]!.AsArray(), w => ((string?)w)!.StartsWith("audit mode, would be denied: MCP server pods must run in Kata", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Theory]
+    [InlineData("missing.yaml", "error: missing.yaml: no such file or directory")]
+    [InlineData("BAD_YAML", "bad.yaml:4: invalid YAML")]
+    [InlineData("BAD_WORKLOAD", "bad.yaml:1: AgentWorkload w: spec.type: Unsupported value \"Mcp\": supported values: MCPServer, Agent, ExecTool, Tool, Internal")]
+    public void Unusable_input_exits_2_with_file_and_line_and_no_stack_trace(string input, string expected)
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var path = input;
+            if (input.StartsWith("BAD_", StringComparison.Ordinal))
+            {
+                path = Path.Combine(dir.FullName, "bad.yaml");
+                File.WriteAllText(path, input == "BAD_YAML"
+                    ? "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a: b\n"
+                    : "apiVersion: agentsandbox.io/v1alpha1\nkind: AgentWorkload\nmetadata: {name: w}\nspec: {type: Mcp}\n");
+            }
+
+            var r = Sandboxctl.Run(null, "evaluate", "-f", path);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains(expected, r.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", r.Stdout);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public void Bad_config_and_bad_flags_exit_2()
+    {
+        var dir = Directory.CreateTempSubdirectory();
+        try
+        {
+            var config = Path.Combine(dir.FullName, "policy.yaml");
+            File.WriteAllText(config, "mode: Sometimes\n");
+            var r = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "--config", config);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Contains("policy.yaml:1: mode: unsupported value \"Sometimes\" (allowed: Enforce, Audit)", r.Stderr, StringComparison.Ordinal);
+
+            var o = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "-o", "xml");
+            Assert.Equal(2, o.ExitCode);
+            Assert.Contains("unsupported value \"xml\"", o.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public void Crd_command_prints_the_committed_crd()
+    {
+        var r = Sandboxctl.Run(null, "crd");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(File.ReadAllText(Path.Combine(Sandboxctl.RepoRoot, "crds", "agentworkloads.agentsandbox.io.yaml")), r.Stdout);
+    }
+}

@@ -1,0 +1,81 @@
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+
+namespace SandboxOperator.Policy.Tests.Configuration;
+
+public class PolicyConfigLoaderTests
+{
+    [Fact]
+    public void Empty_file_gives_the_defaults()
+    {
+        var (config, errors) = PolicyConfigLoader.Load("", "policy.yaml");
+        Assert.Empty(errors);
+        Assert.Equal(PolicyConfig.Default, config);
+        Assert.Equal("kata", config!.Kata.RuntimeClassName);
+        Assert.Equal("agentsandbox.io/pool=gvisor:NoSchedule", config.GVisor.Pool.Taint.ToString());
+    }
+
+    [Fact]
+    public void The_documented_policy_file_loads_and_matches_the_defaults_it_documents()
+    {
+        var path = Path.Combine(TestData.RepoRoot(), "config", "policy.yaml");
+        var (config, errors) = PolicyConfigLoader.Load(File.ReadAllText(path), path);
+        Assert.Empty(errors);
+        Assert.Equal(PolicyConfig.Default.Kata, config!.Kata);
+        Assert.Equal(PolicyConfig.Default.GVisor, config.GVisor);
+        Assert.Equal(PolicyConfig.Default.Mode, config.Mode);
+        Assert.Equal(PolicyConfig.Default.LowTierSeccomp, config.LowTierSeccomp);
+    }
+
+    [Fact]
+    public void Overrides_every_key()
+    {
+        const string yaml = """
+            mode: Audit
+            runtimes:
+              kata:
+                runtimeClassName: kata-clh
+                handler: kata-clh
+                overhead: { memory: 130Mi, cpu: 100m }
+                pool:
+                  label: { key: sandbox/pool, value: vm }
+                  taint: { key: sandbox/pool, value: vm, effect: NoExecute }
+              gvisor:
+                runtimeClassName: runsc
+            manageRuntimeClasses: true
+            enforcedNamespaces: [agents, mcp]
+            infrastructureNamespaces: [logging]
+            lowTierSeccomp: { type: Localhost, localhostProfile: agentsandbox/agent-restricted.json }
+            labelAdminGroups: [platform-admins]
+            """;
+        var (config, errors) = PolicyConfigLoader.Load(yaml);
+        Assert.Empty(errors);
+        Assert.Equal(EnforcementMode.Audit, config!.Mode);
+        Assert.Equal(new RuntimeSettings(SandboxRuntime.Kata, "kata-clh", "kata-clh", new PoolSettings(new LabelRef("sandbox/pool", "vm"), new TaintRef("sandbox/pool", "vm", "NoExecute")), new ResourceOverhead("130Mi", "100m")), config.Kata);
+        Assert.Equal("runsc", config.GVisor.RuntimeClassName);
+        Assert.Equal("runsc", config.GVisor.Handler);
+        Assert.True(config.ManageRuntimeClasses);
+        Assert.Equal(["agents", "mcp"], config.EnforcedNamespaces.Order());
+        Assert.Equal(["logging"], config.InfrastructureNamespaces);
+        Assert.Equal(new SeccompSetting("Localhost", "agentsandbox/agent-restricted.json"), config.LowTierSeccomp);
+        Assert.Equal(["platform-admins"], config.LabelAdminGroups);
+    }
+
+    [Theory]
+    [InlineData("mode: enforce\n", "policy.yaml:1: mode: unsupported value \"enforce\" (allowed: Enforce, Audit)")]
+    [InlineData("mode: Enforce\nruntimes:\n  kata:\n    pool:\n      taint: { effect: NoExec }\n", "policy.yaml:5: runtimes.kata.pool.taint.effect: unsupported value \"NoExec\" (allowed: NoSchedule, PreferNoSchedule, NoExecute)")]
+    [InlineData("runtimes:\n  kata:\n    runtimeClass: kata\n", "policy.yaml:3: runtimes.kata.runtimeClass: unknown key (known keys: runtimeClassName, handler, overhead, pool)")]
+    [InlineData("enforcedNamespaces: agents\n", "policy.yaml:1: enforcedNamespaces: must be a list of names")]
+    [InlineData("manageRuntimeClasses: maybe\n", "policy.yaml:1: manageRuntimeClasses: must be true or false, got \"maybe\"")]
+    [InlineData("lowTierSeccomp: { type: Localhost }\n", "policy.yaml:1: lowTierSeccomp.localhostProfile: required when type is Localhost")]
+    [InlineData("runtimes:\n  gvisor:\n    runtimeClassName: Kata_VM\n", "policy.yaml:3: runtimes.gvisor.runtimeClassName: \"Kata_VM\" is not a valid Kubernetes object name")]
+    [InlineData("runtimes:\n  gvisor:\n    pool:\n      label: { key: agentsandbox.io/pool, value: kata }\n", "kata and gvisor must use different node pools")]
+    [InlineData("mode: [Audit\n", "policy.yaml:2: invalid YAML")]
+    [InlineData("colour: blue\n", "policy.yaml:1: colour: unknown key")]
+    public void Errors_name_the_key_and_the_line(string yaml, string expected)
+    {
+        var (config, errors) = PolicyConfigLoader.Load(yaml, "policy.yaml");
+        Assert.Null(config);
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+}
