@@ -176,6 +176,40 @@ public sealed class ControllerScenarioTests
 
         Assert.True(controller.Workloads.Processed - processed >= 3 * 5, $"resyncs reconciled the workloads ({controller.Workloads.Processed - processed} reconciles)");
         Assert.Equal(0, cluster.Server.Requests.Writes());
+
+        // What the resyncs did not repeat was emitted once: the node audit's Event and the non-compliant pod's.
+        var events = cluster.Server.Store.List(BuiltInResources.Events, "default").Concat(cluster.Server.Store.List(BuiltInResources.Events, Ns)).ToList();
+        Assert.Single(events, e => (string?)e["reason"] == "PoolTaintMissing" && (string?)e["regarding"]!["name"] == "kata-untainted");
+        Assert.Single(events, e => (string?)e["reason"] == "NonCompliantPod" && ((string?)e["note"])!.Contains("a-bad"));
+        var pool = cluster.Status(Ns, "a")!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "NodePoolAvailable")!;
+        Assert.Equal("True", (string?)pool["status"]);
+        Assert.Contains("kata-untainted carries label agentsandbox.io/pool=kata but not taint", (string?)pool["message"]);
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_is_recorded_on_status_and_not_retried()
+    {
+        await using var cluster = await ClusterWithKataPoolAsync();
+        var body = new JsonObject
+        {
+            ["apiVersion"] = WellKnown.ApiVersion,
+            ["kind"] = WellKnown.Kind,
+            ["metadata"] = new JsonObject { ["name"] = "robot", ["namespace"] = Ns },
+            ["spec"] = new JsonObject { ["type"] = "Robot" },
+        };
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural);
+        await cluster.CreateWorkloadAsync(Ns, "fine", WorkloadType.Agent);
+        var controller = cluster.StartController(Options());
+
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "robot", "Ready", out var r) == "False" && r == "InvalidSpec", "the invalid spec is reported");
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "fine", "Ready", out _) == "True", "a valid neighbour is not held up");
+        var message = (string?)cluster.Status(Ns, "robot")!["conditions"]![0]!["message"];
+        Assert.Contains("spec.type", message);
+        await Task.Delay(300);
+        var processed = controller.Workloads.Processed;
+        await Task.Delay(700);
+        Assert.Equal(processed, controller.Workloads.Processed);
+        Assert.Equal(0, controller.Workloads.Queue.Delayed);
     }
 
     [Fact]
