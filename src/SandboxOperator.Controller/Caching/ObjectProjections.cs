@@ -13,6 +13,9 @@ public static class ObjectProjections
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>(0);
     private static readonly JsonSerializerOptions StatusJson = new() { PropertyNameCaseInsensitive = false };
 
+    // Condition texts and reasons repeat across thousands of workloads in the same state; share them.
+    private static readonly ValuePool<string> StatusStrings = new();
+
     public static IReadOnlyDictionary<string, string> NamespaceLabels(V1Namespace ns) =>
         ns.Metadata?.Labels is { Count: > 0 } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : NoLabels;
 
@@ -47,6 +50,10 @@ public static class ObjectProjections
             try
             {
                 status = s.Deserialize<AgentWorkloadStatus>(StatusJson);
+                if (status is not null)
+                {
+                    ShareStrings(status);
+                }
             }
             catch (JsonException)
             {
@@ -56,5 +63,26 @@ public static class ObjectProjections
         }
 
         return new WorkloadEntry(ns, meta.Name ?? "", meta.Uid ?? "", meta.Generation ?? 0, workload, errors, status);
+    }
+
+    private static void ShareStrings(AgentWorkloadStatus status)
+    {
+        status.RuntimeClassName = status.RuntimeClassName is { } rc ? StatusStrings.Share(rc) : null;
+        status.NodePool = status.NodePool is { } np ? StatusStrings.Share(np) : null;
+        if (status.Reasons is { } reasons)
+        {
+            for (var i = 0; i < reasons.Count; i++)
+            {
+                reasons[i] = StatusStrings.Share(reasons[i]);
+            }
+        }
+
+        foreach (var c in status.Conditions ?? [])
+        {
+            c.Type = StatusStrings.Share(c.Type);
+            c.Status = StatusStrings.Share(c.Status);
+            c.Reason = c.Reason is { } r ? StatusStrings.Share(r) : null;
+            c.Message = c.Message is { } m ? StatusStrings.Share(m) : null;
+        }
     }
 }
