@@ -294,8 +294,14 @@ public sealed class SandboxController : IDisposable
         }
     }
 
+    // Handlers return at once while this replica does not lead: a new term seeds every key from the caches anyway.
     private void OnPodChange(CacheChange<PodFacts> change)
     {
+        if (!Workloads.Active)
+        {
+            return;
+        }
+
         foreach (var w in Cache.Workloads.List(change.Namespace))
         {
             if (w.Workload is { } workload
@@ -309,6 +315,11 @@ public sealed class SandboxController : IDisposable
     private void OnRuntimeClassChange(CacheChange<RuntimeClassEntry> change)
     {
         RuntimeClasses.Enqueue("", change.Name);
+        if (!Workloads.Active)
+        {
+            return;
+        }
+
         foreach (var (ns, name, entry) in Cache.Workloads.All())
         {
             if (entry.Workload is { } w && _options.Policy.SettingsFor(Tiering.Compute(w.Spec).Runtime)?.RuntimeClassName == change.Name)
@@ -321,7 +332,7 @@ public sealed class SandboxController : IDisposable
     private void OnNodeChange(CacheChange<NodeInfo> change)
     {
         Nodes.Enqueue("", change.Name);
-        if (change.Old is { } o && change.New is { } n && SamePlacement(o, n))
+        if (!Workloads.Active || (change.Old is { } o && change.New is { } n && SamePlacement(o, n)))
         {
             return;
         }

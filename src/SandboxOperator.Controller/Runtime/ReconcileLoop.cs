@@ -40,7 +40,9 @@ public sealed class ReconcileLoop
     private long _processed;
 
     /// <summary>Whether workers are running; event handlers enqueue only while active.</summary>
-    public bool Active { get; private set; }
+    public bool Active => _active;
+
+    private volatile bool _active;
 
     /// <summary>Queues a key when the controller is active.</summary>
     public void Enqueue(string @namespace, string name)
@@ -62,7 +64,7 @@ public sealed class ReconcileLoop
     /// <summary>Activates, calls <paramref name="seed"/> to queue every known key, and runs workers until cancelled.</summary>
     public async Task RunAsync(Action seed, CancellationToken cancellationToken)
     {
-        Active = true;
+        _active = true;
         try
         {
             seed();
@@ -76,7 +78,7 @@ public sealed class ReconcileLoop
         }
         finally
         {
-            Active = false;
+            _active = false;
             Queue.Clear();
         }
     }
