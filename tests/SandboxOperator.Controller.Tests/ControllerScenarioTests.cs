@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Models;
 using SandboxOperator.Controller.Hosting;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
@@ -76,6 +77,26 @@ public sealed class ControllerScenarioTests
         await cluster.Client.CoreV1.DeleteNamespacedPodAsync("coder-bad", Ns);
         await Eventually.HoldsAsync(() => cluster.Condition(Ns, "coder", "Ready", out _) == "True", "coder becomes Ready once the bad pod is gone");
         Assert.Equal(1, (int?)cluster.Status(Ns, "coder")!["pods"]!["total"]);
+    }
+
+    [Fact]
+    public async Task A_spec_change_raises_the_tier_bumps_observedGeneration_and_emits_TierChanged()
+    {
+        await using var cluster = await ClusterWithKataPoolAsync();
+        await cluster.CreateWorkloadAsync(Ns, "svc", WorkloadType.Internal);
+        cluster.StartController(Options());
+        await Eventually.HoldsAsync(() => (string?)cluster.Status(Ns, "svc")?["riskTier"] == "Low", "svc is Low");
+
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"spec\":{\"type\":\"Agent\"}}", V1Patch.PatchType.MergePatch), WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, "svc");
+
+        await Eventually.HoldsAsync(() => (string?)cluster.Status(Ns, "svc")?["riskTier"] == "High", "svc becomes High");
+        var status = cluster.Status(Ns, "svc")!;
+        Assert.Equal(2, (long?)status["observedGeneration"]);
+        Assert.Equal("kata", (string?)status["runtimeClassName"]);
+        Assert.All(status["conditions"]!.AsArray(), c => Assert.Equal(2, (long?)c!["observedGeneration"]));
+        await Eventually.HoldsAsync(() => cluster.Server.Store.List(BuiltInResources.Events, Ns)
+            .Any(e => (string?)e["reason"] == "TierChanged" && ((string?)e["note"])!.StartsWith("tier changed from Low to High", StringComparison.Ordinal)), "a TierChanged Event is emitted");
     }
 
     [Fact]
