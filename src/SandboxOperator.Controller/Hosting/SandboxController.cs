@@ -99,6 +99,11 @@ public sealed class SandboxController : IDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var tasks = _informers.Select(i => i.RunAsync(cancellationToken)).ToList();
+        if (_options.CompactAfterInitialSync)
+        {
+            tasks.Add(CompactAfterSyncAsync(cancellationToken));
+        }
+
         tasks.Add(_options.LeaderElection is { } election ? ElectAsync(election, cancellationToken) : LeadAsync(cancellationToken));
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
@@ -175,6 +180,24 @@ public sealed class SandboxController : IDisposable
             term?.Dispose();
             await DelayAsync(election.RetryPeriod, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The initial lists are the largest transient allocations the process makes; once they are projected, one
+    /// aggressive collection hands that memory back to the operating system instead of leaving it committed.
+    /// </summary>
+    private async Task CompactAfterSyncAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Cache.Synced.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private void SetLeader(bool leader)
