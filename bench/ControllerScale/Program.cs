@@ -4,7 +4,8 @@ using k8s;
 using SandboxOperator.Controller.Hosting;
 using ControllerScale;
 
-// Usage: ControllerScale [--workloads N] [--pods N] [--namespaces N] [--workers N]
+// Usage: ControllerScale [--workloads N] [--pods N] [--namespaces N] [--workers N] [--page-size N] [--probe-list]
+// (--probe-list first times one plain paged list of all pods and their projection, for diagnosis.)
 // Starts the API server in a child process (seeded over HTTP), then runs the controller here and reports the time until
 // every AgentWorkload's status is converged and this process' RSS with everything cached.
 var workloads = Arg("--workloads", 10_000);

@@ -23,13 +23,12 @@ namespace SandboxOperator.Controller.Reconciling;
 public sealed class WorkloadReconciler(IKubernetes client, ClusterCache cache, PolicyConfig config, EventRecorder events, TimeProvider? time = null) : IReconciler
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long _writes;
 
     public string Name => "agentworkload";
 
     /// <summary>Status writes accepted by the API server.</summary>
     public long StatusWrites => Interlocked.Read(ref _writes);
-
-    private long _writes;
 
     public async Task<ReconcileResult> ReconcileAsync(string @namespace, string name, CancellationToken cancellationToken)
     {

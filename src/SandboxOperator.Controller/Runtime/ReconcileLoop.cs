@@ -20,6 +20,8 @@ public sealed class ReconcileLoop
     private readonly int _workers;
     private readonly ControllerMetrics _metrics;
     private readonly ILogger _logger;
+    private long _processed;
+    private volatile bool _active;
 
     public ReconcileLoop(IReconciler reconciler, int workers, ControllerMetrics metrics, ILogger logger)
     {
@@ -37,12 +39,8 @@ public sealed class ReconcileLoop
     /// <summary>Reconciles completed (any outcome except cancellation).</summary>
     public long Processed => Interlocked.Read(ref _processed);
 
-    private long _processed;
-
     /// <summary>Whether workers are running; event handlers enqueue only while active.</summary>
     public bool Active => _active;
-
-    private volatile bool _active;
 
     /// <summary>Queues a key when the controller is active.</summary>
     public void Enqueue(string @namespace, string name)
