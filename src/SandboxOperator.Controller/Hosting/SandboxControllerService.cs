@@ -1,0 +1,9 @@
+using Microsoft.Extensions.Hosting;
+
+namespace SandboxOperator.Controller.Hosting;
+
+/// <summary>Runs the <see cref="SandboxController"/> for the lifetime of the host.</summary>
+public sealed class SandboxControllerService(SandboxController controller) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => controller.RunAsync(stoppingToken);
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using SandboxOperator.Controller.Runtime;
+
+namespace SandboxOperator.Controller.Metrics;
+
+/// <summary>
+/// The controller's instruments on the Meter <c>SandboxOperator</c>. Names are chosen so that OpenTelemetry's
+/// Prometheus exporter (which appends <c>_total</c> to counters and the unit to the name) exports exactly
+/// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
+/// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
+/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_misconfigured_nodes</c> and <c>agentsandbox_leader</c>.
+/// </summary>
+public sealed class ControllerMetrics : IDisposable
+{
+    /// <summary>The Meter name the host exports.</summary>
+    public const string MeterName = "SandboxOperator";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _reconciles;
+    private readonly Histogram<double> _duration;
+    private readonly ConcurrentDictionary<string, WorkQueue> _queues = new(StringComparer.Ordinal);
+    private Func<IEnumerable<Measurement<long>>> _workloads = () => [];
+    private long _noncompliantPods;
+    private long _misconfiguredNodes;
+    private int _leader;
+
+    public ControllerMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _reconciles = _meter.CreateCounter<long>("agentsandbox_reconcile", null, "Reconciles by controller and result (success, requeue, error, terminal).");
+        _duration = _meter.CreateHistogram("agentsandbox_reconcile_duration", "s", "Time spent in one reconcile.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _meter.CreateObservableGauge("agentsandbox_workqueue_depth", () => _queues.Select(q => new Measurement<int>(q.Value.Depth, new KeyValuePair<string, object?>("controller", q.Key))),
+            null, "Keys waiting in the work queue, by controller.");
+        _meter.CreateObservableGauge("agentsandbox_workloads", () => _workloads(), null, "AgentWorkloads by effective tier and runtime.");
+        _meter.CreateObservableGauge("agentsandbox_noncompliant_pods", () => Interlocked.Read(ref _noncompliantPods), null,
+            "Pods that break the sandbox policy (found by the background pod audit).");
+        _meter.CreateObservableGauge("agentsandbox_misconfigured_nodes", () => Interlocked.Read(ref _misconfiguredNodes), null,
+            "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
+        _meter.CreateObservableGauge("agentsandbox_leader", () => Volatile.Read(ref _leader), null, "1 while this replica holds the controller lease.");
+    }
+
+    public void RecordReconcile(string controller, string result, TimeSpan elapsed)
+    {
+        var c = new KeyValuePair<string, object?>("controller", controller);
+        _reconciles.Add(1, c, new KeyValuePair<string, object?>("result", result));
+        _duration.Record(elapsed.TotalSeconds, c);
+    }
+
+    public void RegisterQueue(string controller, WorkQueue queue) => _queues[controller] = queue;
+
+    public void SetWorkloadsSource(Func<IEnumerable<Measurement<long>>> source) => _workloads = source;
+
+    public void SetNoncompliantPods(long count) => Interlocked.Exchange(ref _noncompliantPods, count);
+
+    public void SetMisconfiguredNodes(long count) => Interlocked.Exchange(ref _misconfiguredNodes, count);
+
+    public void SetLeader(bool leader) => Volatile.Write(ref _leader, leader ? 1 : 0);
+
+    public void Dispose() => _meter.Dispose();
+}

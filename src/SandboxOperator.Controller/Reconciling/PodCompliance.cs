@@ -1,0 +1,33 @@
+using SandboxOperator.Controller.Caching;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Controller.Reconciling;
+
+/// <summary>
+/// Whether a running pod complies with the policy: the same classification and validation the validating webhook
+/// applies to an object that has already been mutated (<see cref="AdmissionEvaluator"/> with
+/// <c>MutationApplied = true</c>), so the controller and the webhook never disagree about a pod. Pure.
+/// </summary>
+public static class PodCompliance
+{
+    /// <summary>The rules <paramref name="pod"/> breaks; empty when it complies.</summary>
+    public static IReadOnlyList<Violation> Check(PodFacts pod, PolicyConfig config, IClusterState state)
+    {
+        if (pod.View is not { } view)
+        {
+            return [new Violation("unreadable", "pod", $"the pod cannot be read: {pod.ReadError}")];
+        }
+
+        var classification = PodClassifier.Classify(view, pod.Namespace, config, state);
+        var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
+        return PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state);
+    }
+
+    /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>
+    public static bool BelongsTo(PodFacts pod, AgentWorkload workload) =>
+        (pod.Labels.TryGetValue(WellKnown.WorkloadLabel, out var name) && name == workload.Name)
+        || LabelSelectorMatcher.Matches(workload.Spec.Selector, pod.Labels);
+}

@@ -1,0 +1,193 @@
+using SandboxOperator.Controller.Caching;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Placement;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Controller.Reconciling;
+
+/// <summary>
+/// Computes the status an AgentWorkload should have from the caches: the tier (by the core's
+/// <see cref="Tiering"/>), the conditions <c>Ready</c>, <c>RuntimeClassAvailable</c>, <c>NodePoolAvailable</c>,
+/// <c>PodsCompliant</c>, and the pod counts. Pure: the clock is a parameter.
+/// </summary>
+/// <remarks>
+/// A condition keeps its previous <c>lastTransitionTime</c> unless its status changes, so an unchanged cluster yields
+/// a status equal to the one already written. Pods that have Succeeded or Failed are not counted.
+/// </remarks>
+public static class WorkloadStatusBuilder
+{
+    private const int MessagePods = 3;
+
+    public static WorkloadAssessment Build(
+        WorkloadEntry entry,
+        IEnumerable<PodFacts> podsInNamespace,
+        IEnumerable<NodeInfo> nodes,
+        PolicyConfig config,
+        IClusterState state,
+        DateTimeOffset now)
+    {
+        var workload = entry.Workload ?? throw new ArgumentException("the workload's spec is invalid; use BuildInvalid", nameof(entry));
+        var tier = Tiering.Compute(workload.Spec);
+        var settings = config.SettingsFor(tier.Runtime);
+        var previous = entry.Status?.Conditions;
+        var generation = entry.Generation;
+
+        var rcCondition = RuntimeClassCondition(tier, settings, config, state);
+        var poolCondition = PoolCondition(tier, settings, nodes, config);
+
+        var total = 0;
+        var issues = new List<PodIssue>();
+        foreach (var pod in podsInNamespace)
+        {
+            if (pod.Terminated || !PodCompliance.BelongsTo(pod, workload))
+            {
+                continue;
+            }
+
+            total++;
+            var violations = PodCompliance.Check(pod, config, state);
+            if (violations.Count > 0)
+            {
+                issues.Add(new PodIssue(pod.Name, pod.Uid, violations[0].Message + (violations.Count > 1 ? $" (and {violations.Count - 1} more)" : "")));
+            }
+        }
+
+        issues.Sort((a, b) => string.CompareOrdinal(a.Pod, b.Pod));
+        var podsCondition = PodsCondition(tier, total, issues);
+
+        var parts = new[] { rcCondition, poolCondition, podsCondition };
+        var failing = parts.FirstOrDefault(c => c.Status != "True");
+        var ready = failing is null
+            ? ("True", "Ready", $"tier {tier.Tier}: pods run with {Describe(tier.Runtime, settings)}")
+            : ("False", failing.Reason!, $"{failing.Type} is False: {failing.Message}");
+
+        var status = new AgentWorkloadStatus
+        {
+            RiskTier = tier.Tier,
+            Runtime = tier.Runtime,
+            RuntimeClassName = settings?.RuntimeClassName,
+            NodePool = settings?.Pool.Label.Value,
+            Reasons = [.. tier.Reasons],
+            ObservedGeneration = generation,
+            Pods = new PodCounts { Total = total, Compliant = total - issues.Count },
+            Conditions =
+            [
+                Condition(ConditionTypes.Ready, ready.Item1, ready.Item2, ready.Item3, generation, previous, now),
+                Stamp(rcCondition, generation, previous, now),
+                Stamp(poolCondition, generation, previous, now),
+                Stamp(podsCondition, generation, previous, now),
+            ],
+        };
+        return new WorkloadAssessment(status, tier, issues);
+    }
+
+    /// <summary>The status of a workload whose spec the schema rejects: Ready=False/InvalidSpec, the rest Unknown.</summary>
+    public static WorkloadAssessment BuildInvalid(WorkloadEntry entry, DateTimeOffset now)
+    {
+        var previous = entry.Status?.Conditions;
+        var g = entry.Generation;
+        var message = "the spec is invalid: " + string.Join("; ", entry.SpecErrors.Take(5)) + ". Fix the spec; the operator retries when the object changes.";
+        var status = new AgentWorkloadStatus
+        {
+            ObservedGeneration = g,
+            Conditions =
+            [
+                Condition(ConditionTypes.Ready, "False", "InvalidSpec", message, g, previous, now),
+                Condition(ConditionTypes.RuntimeClassAvailable, "Unknown", "InvalidSpec", "the tier cannot be computed from an invalid spec", g, previous, now),
+                Condition(ConditionTypes.NodePoolAvailable, "Unknown", "InvalidSpec", "the tier cannot be computed from an invalid spec", g, previous, now),
+                Condition(ConditionTypes.PodsCompliant, "Unknown", "InvalidSpec", "the tier cannot be computed from an invalid spec", g, previous, now),
+            ],
+        };
+        return new WorkloadAssessment(status, null, []);
+    }
+
+    private static WorkloadCondition RuntimeClassCondition(WorkloadTier tier, RuntimeSettings? settings, PolicyConfig config, IClusterState state)
+    {
+        if (settings is null)
+        {
+            return Draft(ConditionTypes.RuntimeClassAvailable, "True", "NotRequired", $"tier {tier.Tier} runs with the node's default runtime (runc with seccomp); no RuntimeClass is needed");
+        }
+
+        var name = settings.RuntimeClassName;
+        if (state.RuntimeClass(name) is not { } rc)
+        {
+            var fix = config.ManageRuntimeClasses
+                ? "the operator creates it; check the operator's logs and its permission to create runtimeclasses"
+                : $"create it with handler \"{settings.Handler}\", or set manageRuntimeClasses: true in the policy configuration";
+            return Draft(ConditionTypes.RuntimeClassAvailable, "False", "RuntimeClassMissing", $"RuntimeClass \"{name}\" does not exist, so pods of tier {tier.Tier} cannot start; {fix}");
+        }
+
+        if (rc.Handler != settings.Handler)
+        {
+            return Draft(ConditionTypes.RuntimeClassAvailable, "False", "HandlerMismatch",
+                $"RuntimeClass \"{name}\" has handler \"{rc.Handler}\" but {settings.Runtime} needs \"{settings.Handler}\"; the handler cannot be changed in place: delete the RuntimeClass and recreate it with handler \"{settings.Handler}\"");
+        }
+
+        return Draft(ConditionTypes.RuntimeClassAvailable, "True", "Available", $"RuntimeClass \"{name}\" exists with handler \"{settings.Handler}\"");
+    }
+
+    private static WorkloadCondition PoolCondition(WorkloadTier tier, RuntimeSettings? settings, IEnumerable<NodeInfo> nodes, PolicyConfig config)
+    {
+        if (settings is null)
+        {
+            return Draft(ConditionTypes.NodePoolAvailable, "True", "NotRequired", $"tier {tier.Tier} runs on general nodes; no node pool is needed");
+        }
+
+        var pool = NodePoolAudit.Pool(settings, nodes, config);
+        var poolName = PlacementAnalyzer.PoolName(settings.Runtime, config);
+        var findings = pool.Findings.Count == 0
+            ? ""
+            : $"; misconfigured nodes: {string.Join("; ", pool.Findings.Take(MessagePods).Select(f => f.Message))}{(pool.Findings.Count > MessagePods ? $" (and {pool.Findings.Count - MessagePods} more)" : "")}";
+        if (pool.UsableNodes > 0)
+        {
+            return Draft(ConditionTypes.NodePoolAvailable, "True", "PoolReady",
+                $"{pool.UsableNodes} Ready node(s) in the {poolName} carry label {settings.Pool.Label} and taint {settings.Pool.Taint}{findings}");
+        }
+
+        return Draft(ConditionTypes.NodePoolAvailable, "False", "NoUsableNodes",
+            $"no Ready node carries label {settings.Pool.Label} and taint {settings.Pool.Taint}, so pods of tier {tier.Tier} cannot be scheduled; label and taint the pool's nodes (kubectl label nodes NODE {settings.Pool.Label}; kubectl taint nodes NODE {settings.Pool.Taint}){findings}");
+    }
+
+    private static WorkloadCondition PodsCondition(WorkloadTier tier, int total, List<PodIssue> issues)
+    {
+        if (total == 0)
+        {
+            return Draft(ConditionTypes.PodsCompliant, "True", "NoPods", "no running pod belongs to this workload");
+        }
+
+        if (issues.Count == 0)
+        {
+            return Draft(ConditionTypes.PodsCompliant, "True", "AllCompliant", $"all {total} pod(s) run with the runtime and placement tier {tier.Tier} needs");
+        }
+
+        var listed = string.Join("; ", issues.Take(MessagePods).Select(i => $"pod {i.Pod}: {i.Message}"));
+        var more = issues.Count > MessagePods ? $" (and {issues.Count - MessagePods} more pods)" : "";
+        return Draft(ConditionTypes.PodsCompliant, "False", "NonCompliantPods",
+            $"{issues.Count} of {total} pod(s) do not run as tier {tier.Tier} needs: {listed}{more}. A running pod keeps its runtime: delete it so that its controller recreates it through the admission webhook");
+    }
+
+    private static string Describe(SandboxRuntime runtime, RuntimeSettings? settings) =>
+        settings is null ? "runc and seccomp on general nodes" : $"RuntimeClass \"{settings.RuntimeClassName}\" ({runtime}) in pool {settings.Pool.Label}";
+
+    private static WorkloadCondition Draft(string type, string status, string reason, string message) =>
+        new() { Type = type, Status = status, Reason = reason, Message = message };
+
+    private static WorkloadCondition Stamp(WorkloadCondition draft, long generation, List<WorkloadCondition>? previous, DateTimeOffset now) =>
+        Condition(draft.Type, draft.Status, draft.Reason!, draft.Message!, generation, previous, now);
+
+    private static WorkloadCondition Condition(string type, string status, string reason, string message, long generation, List<WorkloadCondition>? previous, DateTimeOffset now)
+    {
+        var before = previous?.FirstOrDefault(c => c.Type == type);
+        return new WorkloadCondition
+        {
+            Type = type,
+            Status = status,
+            Reason = reason,
+            Message = message,
+            ObservedGeneration = generation,
+            LastTransitionTime = before is not null && before.Status == status && before.LastTransitionTime is { } kept ? kept : now,
+        };
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using SandboxOperator.Controller.Runtime;
+
+namespace SandboxOperator.Controller.Tests;
+
+/// <summary>The list-then-watch loop against a scripted source.</summary>
+public sealed class InformerTests
+{
+    /// <summary>Lists the current objects; each watch plays the next script step, then ends, throws or waits.</summary>
+    private sealed class ScriptedSource : IListWatcher<V1ConfigMap>
+    {
+        public ConcurrentDictionary<string, V1ConfigMap> Objects { get; } = new();
+
+        public ConcurrentQueue<Func<string, IAsyncEnumerable<(WatchEventType, V1ConfigMap)>>> Watches { get; } = new();
+
+        public ConcurrentQueue<string> WatchedFrom { get; } = new();
+
+        public int ListCalls;
+
+        public long Version = 10;
+
+        public Task<ListPage<V1ConfigMap>> ListAsync(string? continueToken, int limit, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref ListCalls);
+            return Task.FromResult(new ListPage<V1ConfigMap>([.. Objects.Values], Version.ToString(System.Globalization.CultureInfo.InvariantCulture), null));
+        }
+
+        public IAsyncEnumerable<(WatchEventType Type, V1ConfigMap Object)> WatchAsync(string resourceVersion, CancellationToken cancellationToken)
+        {
+            WatchedFrom.Enqueue(resourceVersion);
+            return Watches.TryDequeue(out var next) ? next(resourceVersion) : Forever(cancellationToken);
+        }
+
+        private static async IAsyncEnumerable<(WatchEventType, V1ConfigMap)> Forever([EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            yield break;
+        }
+    }
+
+    private static V1ConfigMap Obj(string name, string rv) => new() { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns", ResourceVersion = rv } };
+
+    private static async IAsyncEnumerable<(WatchEventType, V1ConfigMap)> Events(Exception? end, params (WatchEventType, V1ConfigMap)[] events)
+    {
+        foreach (var e in events)
+        {
+            yield return e;
+        }
+
+        await Task.Yield();
+        if (end is not null)
+        {
+            throw end;
+        }
+    }
+
+    private static Informer<V1ConfigMap, V1ConfigMap> Start(ScriptedSource source, List<CacheChange<V1ConfigMap>> changes, CancellationToken ct, out Task run)
+    {
+        var cache = new ResourceCache<V1ConfigMap>();
+        var informer = new Informer<V1ConfigMap, V1ConfigMap>("test", source, o => o, cache,
+            new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100) }, NullLogger.Instance);
+        informer.OnChange(c =>
+        {
+            lock (changes)
+            {
+                changes.Add(c);
+            }
+        });
+        run = informer.RunAsync(ct);
+        return informer;
+    }
+
+    [Fact]
+    public async Task A_failed_watch_resumes_from_the_last_resourceVersion_without_relisting()
+    {
+        var source = new ScriptedSource();
+        source.Objects["a"] = Obj("a", "5");
+        source.Watches.Enqueue(_ => Events(new HttpRequestException("connection reset"),
+            (WatchEventType.Added, Obj("b", "11")),
+            (WatchEventType.Bookmark, Obj("", "15"))));
+        var changes = new List<CacheChange<V1ConfigMap>>();
+        using var stop = new CancellationTokenSource();
+        var informer = Start(source, changes, stop.Token, out var run);
+
+        await Eventually.HoldsAsync(() => source.WatchedFrom.Count >= 2, "the watch is resumed");
+        Assert.Equal(["10", "15"], source.WatchedFrom.Take(2));
+        Assert.Equal(1, source.ListCalls);
+        Assert.True(informer.Synced.IsCompleted);
+        Assert.NotNull(informer.Cache.Get("ns", "b"));
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Gone_relists_and_reports_what_changed_meanwhile_as_changes()
+    {
+        var source = new ScriptedSource();
+        source.Objects["keep"] = Obj("keep", "3");
+        source.Objects["doomed"] = Obj("doomed", "4");
+        source.Watches.Enqueue(_ =>
+        {
+            // While disconnected: one object deleted, one added; then the server says 410.
+            source.Objects.TryRemove("doomed", out V1ConfigMap? _);
+            source.Objects["new"] = Obj("new", "30");
+            source.Version = 31;
+            return Events(new KubernetesException(new V1Status { Code = 410, Reason = "Expired", Message = "too old resource version" }));
+        });
+        var changes = new List<CacheChange<V1ConfigMap>>();
+        using var stop = new CancellationTokenSource();
+        var informer = Start(source, changes, stop.Token, out var run);
+
+        await Eventually.HoldsAsync(() => source.ListCalls == 2 && source.WatchedFrom.Count >= 2, "the informer relists after 410 and watches again");
+        Assert.Equal(["10", "31"], source.WatchedFrom.Take(2));
+        Assert.Null(informer.Cache.Get("ns", "doomed"));
+        Assert.NotNull(informer.Cache.Get("ns", "new"));
+        lock (changes)
+        {
+            Assert.Contains(changes, c => c.Name == "doomed" && c.New is null && c.Old is not null);
+            Assert.Contains(changes, c => c.Name == "new" && c.Old is null);
+            Assert.Single(changes, c => c.Name == "keep");
+        }
+
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Repeated_failures_back_off()
+    {
+        var source = new ScriptedSource();
+        for (var i = 0; i < 4; i++)
+        {
+            source.Watches.Enqueue(_ => Events(new HttpRequestException("refused")));
+        }
+
+        var changes = new List<CacheChange<V1ConfigMap>>();
+        using var stop = new CancellationTokenSource();
+        var started = DateTime.UtcNow;
+        _ = Start(source, changes, stop.Token, out var run);
+        await Eventually.HoldsAsync(() => source.WatchedFrom.Count >= 5, "the watch is retried");
+
+        // 20 + 40 + 80 + 100 ms nominal, each jittered down by at most half.
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(120), "the retries waited");
+        await stop.CancelAsync();
+        await run;
+    }
+}

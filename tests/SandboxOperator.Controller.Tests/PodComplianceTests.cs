@@ -1,0 +1,75 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using SandboxOperator.Controller.Caching;
+using SandboxOperator.Controller.Reconciling;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Controller.Tests;
+
+/// <summary>The controller's verdict on a running pod must equal the validating webhook's on the same pod.</summary>
+public sealed class PodComplianceTests
+{
+    private static readonly ClusterSnapshot State = new(
+        namespaces: [new("locked", new Dictionary<string, string> { [WellKnown.EnforceLabel] = WellKnown.EnforceKataValue })],
+        workloads: [new AgentWorkload("ns", "agent", new AgentWorkloadSpec { Type = WorkloadType.Agent }), new AgentWorkload("ns", "tool", new AgentWorkloadSpec { Type = WorkloadType.Tool })],
+        runtimeClasses: [new RuntimeClassInfo("kata", "kata-qemu", new Dictionary<string, string> { ["agentsandbox.io/pool"] = "kata" }, [new("agentsandbox.io/pool", "Equal", "kata", "NoSchedule")])],
+        nodes: [new NodeInfo("kata-1", new Dictionary<string, string> { ["agentsandbox.io/pool"] = "kata" }, [new NodeTaint("agentsandbox.io/pool", "kata", "NoSchedule")])]);
+
+    public static TheoryData<string> Pods() =>
+    [
+        "compliant-kata", "no-runtime-class", "gvisor-for-agent", "tool-in-kata", "unmanaged-plain", "unmanaged-tolerates-kata",
+        "privileged-agent", "host-network-tool", "locked-namespace", "mcp-label", "node-name-on-kata", "unconfined",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Pods))]
+    public void Controller_and_webhook_agree(string scenario)
+    {
+        var pod = Build(scenario);
+        var json = KubernetesJson.Serialize(pod);
+        using var doc = JsonDocument.Parse(json);
+        var decision = AdmissionEvaluator.Evaluate(
+            new AdmissionRequest(AdmissionOperation.Create, "", "Pod", pod.Metadata.NamespaceProperty, pod.Metadata.Name, doc.RootElement, MutationApplied: true),
+            PolicyConfig.Default, State);
+
+        var facts = PodProjection.Project(pod);
+        var violations = PodCompliance.Check(facts, PolicyConfig.Default, State);
+
+        Assert.Equal(decision.Violations.Select(v => v.Key), violations.Select(v => v.Key));
+        Assert.Equal(decision.Violations.Count == 0, scenario is "compliant-kata" or "unmanaged-plain" or "tool-in-kata");
+    }
+
+    private static V1Pod Build(string scenario)
+    {
+        var ns = scenario == "locked-namespace" ? "locked" : "ns";
+        var labels = new Dictionary<string, string>();
+        var spec = new V1PodSpec { Containers = [new V1Container { Name = "main", Image = "x" }] };
+        void Kata()
+        {
+            spec.RuntimeClassName = "kata";
+        }
+
+        switch (scenario)
+        {
+            case "compliant-kata": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); break;
+            case "no-runtime-class": labels[WellKnown.WorkloadLabel] = "agent"; break;
+            case "gvisor-for-agent": labels[WellKnown.WorkloadLabel] = "agent"; spec.RuntimeClassName = "gvisor"; spec.NodeSelector = new Dictionary<string, string> { ["agentsandbox.io/pool"] = "gvisor" }; break;
+            case "tool-in-kata": labels[WellKnown.WorkloadLabel] = "tool"; Kata(); break;
+            case "unmanaged-plain": break;
+            case "unmanaged-tolerates-kata": spec.Tolerations = [new V1Toleration { OperatorProperty = "Exists" }]; break;
+            case "privileged-agent": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); spec.Containers[0].SecurityContext = new V1SecurityContext { Privileged = true }; break;
+            case "host-network-tool": labels[WellKnown.WorkloadLabel] = "tool"; Kata(); spec.HostNetwork = true; break;
+            case "locked-namespace": break;
+            case "mcp-label": labels[WellKnown.WorkloadTypeLabel] = WellKnown.McpServerLabelValue; spec.RuntimeClassName = "gvisor"; break;
+            case "node-name-on-kata": spec.NodeName = "kata-1"; break;
+            case "unconfined": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); spec.SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "Unconfined" } }; break;
+            default: throw new ArgumentOutOfRangeException(nameof(scenario));
+        }
+
+        return new V1Pod { ApiVersion = "v1", Kind = "Pod", Metadata = new V1ObjectMeta { Name = scenario, NamespaceProperty = ns, Labels = labels, Annotations = new Dictionary<string, string> { ["note"] = "dropped by the projection" } }, Spec = spec };
+    }
+}
