@@ -1,4 +1,8 @@
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using SandboxOperator;
+using SandboxOperator.Controller.Caching;
+using SandboxOperator.Controller.Hosting;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
 
@@ -19,21 +23,44 @@ if (parsed.Options is not { } options)
 
 try
 {
-    // The cluster state: manifests from --state-dir. The controller's informer caches register here
-    // as another IClusterStateSource once they are wired in.
-    if (options.StateDir is null)
-    {
-        throw new StartupException("--state-dir is required: this build decides from manifests only; the in-cluster caches are not wired in yet");
-    }
-
-    var (source, errors) = StaticClusterStateSource.FromDirectory(options.StateDir);
-    if (source is null)
-    {
-        throw new StartupException($"--state-dir {options.StateDir}: {errors[0]}{(errors.Count > 1 ? $" (and {errors.Count - 1} more)" : "")}");
-    }
-
     var builder = OperatorHost.CreateBuilder(options);
-    builder.Services.AddSingleton<IClusterStateSource>(source);
+    if (options.StateDir is not null)
+    {
+        // No cluster: decide from manifests (demos, troubleshooting, smoke tests). The controller does not run.
+        var (source, errors) = StaticClusterStateSource.FromDirectory(options.StateDir);
+        if (source is null)
+        {
+            throw new StartupException($"--state-dir {options.StateDir}: {errors[0]}{(errors.Count > 1 ? $" (and {errors.Count - 1} more)" : "")}");
+        }
+
+        builder.Services.AddSingleton<IClusterStateSource>(source);
+    }
+    else
+    {
+        // In a cluster: the service account; outside one: KUBECONFIG or ~/.kube/config, as kubectl does.
+        KubernetesClientConfiguration config;
+        try
+        {
+            config = KubernetesClientConfiguration.IsInCluster()
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                    Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault());
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException or IOException)
+        {
+            throw new StartupException($"no Kubernetes API to talk to ({e.Message}); run in a pod, set KUBECONFIG, or use --state-dir <dir> to decide from manifests");
+        }
+
+        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(config));
+        builder.Services.AddSandboxController(new SandboxControllerOptions
+        {
+            Policy = options.Policy,
+            LeaderElection = new LeaderElectionOptions { Namespace = options.Namespace, LeaseName = options.LeaderElectionId },
+            Identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Environment.ProcessId}",
+        });
+        builder.Services.AddSingleton<IClusterStateSource>(sp => new ControllerStateSource(sp.GetRequiredService<ClusterCache>()));
+    }
+
     await using var app = OperatorHost.Build(builder);
     await app.RunAsync();
     return 0;

@@ -8,7 +8,7 @@ public sealed class ProgramTests
     [Theory]
     [InlineData(new[] { "--bogus" }, "sandbox-operator: unknown flag --bogus (see --help)")]
     [InlineData(new[] { "--webhook-port", "x", "--state-dir", "." }, "sandbox-operator: --webhook-port \"x\": expected a port number 0-65535")]
-    [InlineData(new string[0], "sandbox-operator: --state-dir is required")]
+    [InlineData(new string[0], "sandbox-operator: no Kubernetes API to talk to")]
     [InlineData(new[] { "--state-dir", "/nonexistent/state" }, "sandbox-operator: --state-dir /nonexistent/state: the directory does not exist")]
     public async Task Bad_invocations_exit_2_with_one_line(string[] args, string expectedStart)
     {
@@ -78,6 +78,7 @@ public sealed class ProgramTests
         }
 
         psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
+        psi.Environment["KUBECONFIG"] = Path.Combine(Path.GetTempPath(), $"no-kubeconfig-{Guid.NewGuid():N}");
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

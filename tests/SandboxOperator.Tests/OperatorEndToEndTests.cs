@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing.KubeApi.Admission;
+
+namespace SandboxOperator.Tests;
+
+/// <summary>
+/// The operator as a user runs it: one process, talking to a Kubernetes API, whose API server calls its
+/// webhooks on pod CREATE. Decisions come from the controller's caches, status from its reconcile.
+/// </summary>
+public sealed class OperatorEndToEndTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Pods_are_mutated_and_denied_through_the_api_server_and_the_workload_status_converges()
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions
+        {
+            AdditionalResources = [ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "AgentWorkload", "agentworkloads")],
+        });
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "tools" } });
+        await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass { Metadata = new V1ObjectMeta { Name = "kata" }, Handler = "kata-qemu" });
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            JsonNode.Parse("""{"apiVersion":"agentsandbox.io/v1alpha1","kind":"AgentWorkload","metadata":{"name":"code-runner","namespace":"tools"},"spec":{"type":"ExecTool","selector":{"matchLabels":{"app":"code-runner"}}}}""")!,
+            "agentsandbox.io", "v1alpha1", "tools", "agentworkloads");
+
+        await using var op = OperatorProcess.Start(server.Url, "operator-0");
+        await op.WaitUntilReadyAsync(Patience);
+
+        using var mutate = new HttpsAdmissionWebhookClient(new Uri(op.WebhookUrl, "/mutate"), op.TrustingHandler());
+        using var validate = new HttpsAdmissionWebhookClient(new Uri(op.WebhookUrl, "/validate"), op.TrustingHandler());
+        server.Admission.Register(new AdmissionWebhook("mutate.agentsandbox.io", ["pods"], AdmissionOperations.Create | AdmissionOperations.Update, mutate.ReviewAsync));
+        server.Admission.Register(new AdmissionWebhook("validate.agentsandbox.io", ["pods"], AdmissionOperations.Create | AdmissionOperations.Update, validate.ReviewAsync));
+
+        // The workload's pod is placed in Kata, decided from the operator's informer caches.
+        var created = await client.CoreV1.CreateNamespacedPodAsync(Pod("runner-1", """{"app":"code-runner"}""", null), "tools");
+        Assert.Equal("kata", created.Spec.RuntimeClassName);
+        Assert.Equal("high", created.Metadata.Labels["agentsandbox.io/tier"]);
+        Assert.Contains(created.Spec.Tolerations, t => t is { Key: "agentsandbox.io/pool", Value: "kata", Effect: "NoSchedule" });
+        Assert.Equal("RuntimeDefault", created.Spec.SecurityContext.SeccompProfile.Type);
+
+        // An MCP pod asking for gVisor is refused with the operator's message, as kubectl would show it.
+        var denied = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(
+            Pod("rogue-mcp", """{"agentsandbox.io/workload-type":"mcp-server"}""", "gvisor"), "tools"));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.Response.StatusCode);
+        var message = (string?)JsonNode.Parse(denied.Response.Content)?["message"];
+        Assert.StartsWith("admission webhook \"validate.agentsandbox.io\" denied the request: MCP server pods must run in Kata: spec.runtimeClassName is \"gvisor\"", message, StringComparison.Ordinal);
+
+        // The leader reconciles the AgentWorkload's status.
+        var status = await Eventually(async () =>
+        {
+            var obj = JsonSerializer.SerializeToNode(await client.CustomObjects.GetNamespacedCustomObjectAsync("agentsandbox.io", "v1alpha1", "tools", "agentworkloads", "code-runner"));
+            return obj?["status"]?["riskTier"]?.GetValue<string>() == "High" && obj["status"]?["pods"]?["total"]?.GetValue<int>() == 1 ? obj["status"] : null;
+        });
+        Assert.Equal("Kata", (string?)status["runtime"]);
+        Assert.Equal("kata", (string?)status["runtimeClassName"]);
+        Assert.Contains(status["conditions"]!.AsArray(), c => (string?)c!["type"] == "RuntimeClassAvailable" && (string?)c["status"] == "True");
+
+        // Reconcile and admission metrics on the metrics port.
+        using var http = new HttpClient();
+        var metrics = await Eventually(async () =>
+        {
+            var text = await http.GetStringAsync(op.MetricsUrl);
+            return text.Contains("agentsandbox_reconcile_total", StringComparison.Ordinal) ? text : null;
+        });
+        Assert.Contains("agentsandbox_admission_requests_total", metrics, StringComparison.Ordinal);
+        Assert.Contains("agentsandbox_leader 1", metrics, StringComparison.Ordinal);
+        Assert.Matches("agentsandbox_admission_requests_total\\{[^}]*decision=\"denied\"", metrics);
+    }
+
+    private static V1Pod Pod(string name, string labels, string? runtimeClass) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = JsonSerializer.Deserialize<Dictionary<string, string>>(labels) },
+        Spec = new V1PodSpec { RuntimeClassName = runtimeClass, Containers = [new V1Container { Name = "c", Image = "example/c:1" }] },
+    };
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> probe)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            if (await probe() is { } result)
+            {
+                return result;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("condition not reached within " + Patience);
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
