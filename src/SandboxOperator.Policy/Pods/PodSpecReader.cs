@@ -35,17 +35,31 @@ public static class PodSpecReader
             deleting = m.TryGetProperty("deletionTimestamp", out var dt) && dt.ValueKind != JsonValueKind.Null;
         }
 
-        if (spec is not { } s)
+        var view = new PodSpecView
         {
-            return r.Errors.Count > 0
-                ? (null, r.Errors)
-                : (new PodSpecView { Name = name, GenerateName = generateName, Labels = labels, HasLabelsObject = hasLabels, ReasonsAnnotation = reasons, HasAnnotationsObject = hasAnnotations, HasMetadataObject = meta is not null, BeingDeleted = deleting }, r.Errors);
+            Name = name,
+            GenerateName = generateName,
+            Labels = labels,
+            HasLabelsObject = hasLabels,
+            ReasonsAnnotation = reasons,
+            HasAnnotationsObject = hasAnnotations,
+            HasMetadataObject = meta is not null,
+            BeingDeleted = deleting,
+        };
+        if (spec is { } s)
+        {
+            view = WithSpec(r, s, view);
         }
 
+        return r.Errors.Count > 0 ? (null, r.Errors) : (view, r.Errors);
+    }
+
+    /// <summary>Adds what the policy reads from <c>spec</c> to <paramref name="view"/>.</summary>
+    private static PodSpecView WithSpec(FieldReader r, JsonElement s, PodSpecView view)
+    {
         var rcSet = s.TryGetProperty("runtimeClassName", out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
         var runtimeClass = r.String(s, "runtimeClassName", "spec.runtimeClassName");
-        var hasNodeSelector = r.StringMap(s, "nodeSelector", "spec.nodeSelector", out var nodeSelector);
-        _ = hasNodeSelector;
+        r.StringMap(s, "nodeSelector", "spec.nodeSelector", out var nodeSelector);
 
         var tolerations = new List<Toleration>();
         var hasTolerations = false;
@@ -138,16 +152,8 @@ public static class PodSpecReader
             }
         }
 
-        var view = new PodSpecView
+        return view with
         {
-            Name = name,
-            GenerateName = generateName,
-            Labels = labels,
-            HasLabelsObject = hasLabels,
-            ReasonsAnnotation = reasons,
-            HasAnnotationsObject = hasAnnotations,
-            HasMetadataObject = meta is not null,
-            BeingDeleted = deleting,
             RuntimeClassNameSet = rcSet,
             RuntimeClassName = runtimeClass,
             NodeName = r.String(s, "nodeName", "spec.nodeName"),
@@ -166,7 +172,6 @@ public static class PodSpecReader
             Containers = containers,
             HostPathVolumes = hostPaths,
         };
-        return r.Errors.Count > 0 ? (null, r.Errors) : (view, r.Errors);
     }
 
     /// <summary>Checks that annotations are strings and keeps only the operator's own; returns whether the object exists.</summary>
