@@ -47,28 +47,37 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
-    public static OperatorProcess Start(string apiServerUrl, string podName, params string[] extraArgs)
+    /// <summary>A kubeconfig for an API server at <paramref name="url"/> with a bearer token (the test server does not check it).</summary>
+    public static string KubeconfigFor(string url) => $$"""
+        apiVersion: v1
+        kind: Config
+        clusters: [{ name: test, cluster: { server: "{{url}}" } }]
+        users: [{ name: test, user: { token: e2e-test-token } }]
+        contexts: [{ name: test, context: { cluster: test, user: test } }]
+        current-context: test
+        """;
+
+    public static OperatorProcess Start(string apiServerUrl, string podName, params string[] extraArgs) =>
+        Start(KubeconfigFor(apiServerUrl), podName, [], null, extraArgs);
+
+    /// <param name="kubeconfig">The kubeconfig text the operator uses.</param>
+    /// <param name="extraDnsNames">Names the serving certificate covers besides localhost and 127.0.0.1 (e.g. the name a container uses to reach this host).</param>
+    /// <param name="webhookPort">A port chosen (and perhaps exposed to containers) in advance; a free one when null.</param>
+    public static OperatorProcess Start(string kubeconfig, string podName, IReadOnlyList<string> extraDnsNames, int? webhookPort, params string[] extraArgs)
     {
         var dir = Directory.CreateTempSubdirectory("operator-e2e-").FullName;
         var ca = CertificateFactory.CreateCa("e2e-ca", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
-        var serving = CertificateFactory.IssueServing(ca, ["localhost"], [IPAddress.Loopback], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        var serving = CertificateFactory.IssueServing(ca, ["localhost", .. extraDnsNames], [IPAddress.Loopback], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
         using (var key = serving.GetECDsaPrivateKey()!)
         {
             File.WriteAllText(Path.Combine(dir, "tls.key"), key.ExportPkcs8PrivateKeyPem());
         }
 
         File.WriteAllText(Path.Combine(dir, "tls.crt"), serving.ExportCertificatePem());
-        var kubeconfig = Path.Combine(dir, "kubeconfig");
-        File.WriteAllText(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters: [{"{"} name: test, cluster: {"{"} server: "{apiServerUrl}" {"}"} {"}"}]
-            users: [{"{"} name: test, user: {"{"} token: e2e-test-token {"}"} {"}"}]
-            contexts: [{"{"} name: test, context: {"{"} cluster: test, user: test {"}"} {"}"}]
-            current-context: test
-            """);
+        var kubeconfigFile = Path.Combine(dir, "kubeconfig");
+        File.WriteAllText(kubeconfigFile, kubeconfig);
 
-        int webhook = FreePort(), health = FreePort(), metrics = FreePort();
+        int webhook = webhookPort ?? FreePort(), health = FreePort(), metrics = FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sandbox-operator.dll"));
         foreach (var a in (string[])["--bind-address", "127.0.0.1", "--webhook-port", $"{webhook}", "--health-port", $"{health}", "--metrics-port", $"{metrics}",
@@ -78,7 +87,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
 
         psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
-        psi.Environment["KUBECONFIG"] = kubeconfig;
+        psi.Environment["KUBECONFIG"] = kubeconfigFile;
         psi.Environment["POD_NAME"] = podName;
         return new OperatorProcess(Process.Start(psi)!, dir, ca, webhook, health, metrics);
     }
@@ -160,7 +169,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
