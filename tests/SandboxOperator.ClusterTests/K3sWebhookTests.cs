@@ -46,7 +46,8 @@ public sealed class K3sWebhookTests
         await op.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         await RegisterWebhooksAsync(client, $"https://{HostName}:{port}", Encoding.UTF8.GetBytes(op.Ca.ExportCertificatePem()));
 
-        var created = await RetryWhileWebhookWarmsUpAsync(client, () => client.CoreV1.CreateNamespacedPodAsync(Pod("coder-1", "coder", null), Ns));
+        var attempt = 0;
+        var created = await RetryWhileWebhookWarmsUpAsync(client, () => client.CoreV1.CreateNamespacedPodAsync(Pod($"coder-{++attempt}", "coder", null), Ns));
         Assert.Equal("kata", created.Spec.RuntimeClassName);
         Assert.Equal("high", created.Metadata.Labels[WellKnown.TierLabel]);
 
