@@ -45,9 +45,9 @@ internal static class TestData
 
     /// <summary>The object after applying the decision's patch.</summary>
     public static JsonObject Mutated(JsonObject obj, AdmissionDecision decision) =>
-        (JsonObject)Json.JsonPatch.Apply(obj, decision.Patch)!;
+        (JsonObject)Policy.Json.JsonPatch.Apply(obj, decision.Patch)!;
 
-    public static string PatchJson(AdmissionDecision decision) => Json.JsonPatch.ToJson(decision.Patch);
+    public static string PatchJson(AdmissionDecision decision) => Policy.Json.JsonPatch.ToJson(decision.Patch);
 
     /// <summary>The repository root (the folder holding SandboxOperator.sln).</summary>
     public static string RepoRoot()

@@ -28,7 +28,14 @@ public sealed record AdmissionDecision
     public IReadOnlyList<string> MutationWarnings { get; init; } = [];
     /// <summary>Every violation found, including pre-existing ones on UPDATE and audit-mode ones.</summary>
     public IReadOnlyList<Violation> Violations { get; init; } = [];
+    /// <summary>The patch for an allowed Pod CREATE (empty when denied: what <c>sandboxctl</c> reports).</summary>
     public IReadOnlyList<PatchOperation> Patch { get; init; } = [];
+    /// <summary>
+    /// The mutation for a Pod CREATE whether or not validation then denies it. The mutating webhook
+    /// returns this, so the validating webhook's denial names only the real problems (not fields the
+    /// mutation would have filled in).
+    /// </summary>
+    public IReadOnlyList<PatchOperation> MutationPatch { get; init; } = [];
 
     /// <summary>The first reason, for audit annotations and log lines.</summary>
     public string? DecidingReason => Reasons.Count > 0 ? Reasons[0] : null;

@@ -107,6 +107,7 @@ public static class AdmissionEvaluator
             MutationWarnings = isPod && mutate ? current.Mutation.Warnings : [],
             Violations = current.Violations,
             Patch = isPod && mutate && !deny ? current.Mutation.Patch : [],
+            MutationPatch = isPod && mutate ? current.Mutation.Patch : [],
         };
     }
 

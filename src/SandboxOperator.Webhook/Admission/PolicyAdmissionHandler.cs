@@ -15,13 +15,6 @@ namespace SandboxOperator.Webhook.Admission;
 /// </summary>
 public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source) : IAdmissionHandler
 {
-    private static readonly JsonWriterOptions PatchWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? _patchBuffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? _patchWriter;
     public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken) =>
         source.Synced ? new ValueTask<AdmissionOutcome>(Decide(call)) : WaitThenDecideAsync(call, cancellationToken);
 
@@ -44,22 +37,8 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             return new AdmissionOutcome(false, 400, decision.Message, null, [], decision);
         }
 
-        var patch = decision.Patch.Count > 0 ? SerializePatch(decision.Patch) : null;
+        // The mutation is returned even when validation will deny, so the denial lists only real problems.
+        var patch = decision.MutationPatch.Count > 0 ? JsonPatch.Serialize(decision.MutationPatch) : null;
         return new AdmissionOutcome(true, 200, null, patch, decision.MutationWarnings, decision);
-    }
-
-    /// <summary>
-    /// The same bytes as <see cref="JsonPatch.Serialize"/>, written through a per-thread buffer and writer
-    /// so only the final array is allocated (the call is synchronous, so nothing interleaves).
-    /// </summary>
-    internal static byte[] SerializePatch(IReadOnlyList<PatchOperation> ops)
-    {
-        var buffer = _patchBuffer ??= new ArrayBufferWriter<byte>(4096);
-        var writer = _patchWriter ??= new Utf8JsonWriter(buffer, PatchWriterOptions);
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        JsonPatch.Write(writer, ops);
-        writer.Flush();
-        return buffer.WrittenSpan.ToArray();
     }
 }

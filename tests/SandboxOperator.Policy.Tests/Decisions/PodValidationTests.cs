@@ -81,6 +81,19 @@ public class PodValidationTests
     }
 
     [Fact]
+    public void A_denied_pod_still_carries_its_mutation_for_the_mutating_webhook()
+    {
+        var decision = Evaluate(Pod(labels: Mcp, spec: Spec("\"hostNetwork\":true")));
+        Assert.False(decision.Allowed);
+        Assert.Empty(decision.Patch);
+        Assert.Contains(decision.MutationPatch, p => p.Path == "/spec/runtimeClassName");
+
+        // At the validating webhook the mutated pod is denied for the real problem only.
+        var atValidate = Evaluate(Mutated(Pod(labels: Mcp, spec: Spec("\"hostNetwork\":true")), decision with { Patch = decision.MutationPatch }), mutationApplied: true);
+        Assert.Equal("hostNetwork is not allowed at tier High: it bypasses the sandbox", atValidate.Message);
+    }
+
+    [Fact]
     public void Configured_enforced_namespace_forces_kata()
     {
         var config = PolicyConfig.Default with { EnforcedNamespaces = new HashSet<string> { "sandboxed" } };

@@ -242,7 +242,7 @@ public sealed class AdmissionEndpointTests(SharedHost shared) : IClassFixture<Sh
             var validate = await Host.ReviewAsync("/validate", review);
 
             var m = Core.Evaluate(review, false);
-            Assert.Equal(m.Patch.Count > 0 ? JsonPatch.ToJson(m.Patch) : null, mutate.Patch is null ? null : Encoding.UTF8.GetString(mutate.Patch));
+            Assert.Equal(m.MutationPatch.Count > 0 ? JsonPatch.ToJson(m.MutationPatch) : null, mutate.Patch is null ? null : Encoding.UTF8.GetString(mutate.Patch));
             var v = Core.Evaluate(review, true);
             Assert.Equal(v.Allowed, validate.Allowed);
             Assert.Equal(v.Allowed ? null : v.StatusCode, validate.Code);

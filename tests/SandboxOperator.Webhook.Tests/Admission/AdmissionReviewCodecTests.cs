@@ -121,18 +121,3 @@ public sealed class AdmissionReviewCodecTests
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
-
-public sealed class PatchSerializationTests
-{
-    [Fact]
-    public void The_pooled_patch_serializer_writes_the_cores_bytes_every_time()
-    {
-        var small = new[] { SandboxOperator.Policy.Json.PatchOperation.Add("/spec/runtimeClassName", "kata") };
-        var large = Enumerable.Range(0, 200).Select(i => SandboxOperator.Policy.Json.PatchOperation.Add($"/metadata/labels/k{i}", "<value & \"quoted\">")).ToArray();
-
-        foreach (var ops in new[] { small, large, small })
-        {
-            Assert.Equal(SandboxOperator.Policy.Json.JsonPatch.Serialize(ops), PolicyAdmissionHandler.SerializePatch(ops));
-        }
-    }
-}

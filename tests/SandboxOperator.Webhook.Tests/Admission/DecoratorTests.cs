@@ -40,7 +40,7 @@ public sealed class DecoratorTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (i, l) =>
         {
-            if (i.Meter.Name == AdmissionMetrics.MeterName)
+            if (i.Meter.Name == AdmissionMetrics.MeterName && i.Meter.Scope == factory)
             {
                 l.EnableMeasurementEvents(i);
             }
