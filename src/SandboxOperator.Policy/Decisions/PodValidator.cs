@@ -80,7 +80,7 @@ public static class PodValidator
     {
         var rc = className is null ? null : state.RuntimeClass(className);
         var reach = PlacementAnalyzer.Reach(pod, rc, config, state);
-        var runtimeName = runtime == SandboxRuntime.Runc ? "runc" : TierNames.LabelValue(runtime);
+        var runtimeName = TierNames.LabelValue(runtime);
         foreach (var r in reach)
         {
             if (r.Pool != runtime)
@@ -92,11 +92,11 @@ public static class PodValidator
 
         if (config.SettingsFor(runtime) is { } own && reach.All(r => r.Pool != runtime))
         {
+            var cause = pod.NodeName is not { Length: > 0 } && !PlacementAnalyzer.ToleratesPoolTaint(pod, rc, own.Pool.Taint)
+                ? $"it has no toleration for {own.Pool.Taint}"
+                : "its nodeSelector, node affinity or nodeName rule that out";
             violations.Add(new Violation("pool-unreachable", TierNames.LabelValue(runtime),
-                $"a {runtimeName} pod must run on the {PlacementAnalyzer.PoolName(runtime, config)}, but its nodeSelector, node affinity or nodeName rules that out"
-                + (own.Pool.Taint.Effect != "PreferNoSchedule" && !pod.Tolerations.Any(t => Tolerations.Tolerates(t, own.Pool.Taint)) && (rc?.Tolerations.Any(t => Tolerations.Tolerates(t, own.Pool.Taint)) != true)
-                    ? $" (or it lacks a toleration for {own.Pool.Taint})"
-                    : "")));
+                $"a {runtimeName} pod must run on the {PlacementAnalyzer.PoolName(runtime, config)}, but {cause}"));
         }
     }
 

@@ -57,6 +57,12 @@ public static class PlacementAnalyzer
         return pools;
     }
 
+    /// <summary>True when the pod (or its RuntimeClass's scheduling) tolerates the taint, or the taint does not keep pods out.</summary>
+    public static bool ToleratesPoolTaint(PodSpecView pod, RuntimeClassInfo? rc, TaintRef taint) =>
+        taint.Effect == "PreferNoSchedule"
+        || pod.Tolerations.Any(t => Tolerations.Tolerates(t, taint))
+        || (rc is not null && rc.Tolerations.Any(t => Tolerations.Tolerates(t, taint)));
+
     /// <summary>A human name for a pool, e.g. <c>kata pool (agentsandbox.io/pool=kata)</c>.</summary>
     public static string PoolName(SandboxRuntime pool, PolicyConfig config) =>
         config.SettingsFor(pool) is { } s ? $"{TierNames.LabelValue(pool)} pool ({s.Pool.Label})" : "general nodes";

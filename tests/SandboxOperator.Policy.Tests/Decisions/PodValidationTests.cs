@@ -53,7 +53,7 @@ public class PodValidationTests
         { "nodeName to a general node is fine", Pod(spec: Spec("\"nodeName\":\"gen-1\"")), Cluster(nodes: [KataNode, GeneralNode]), null },
         { "nodeName to an unknown node fails closed", Pod(spec: Spec("\"nodeName\":\"mystery\"")), Cluster(nodes: [KataNode]), "spec.nodeName \"mystery\" names a node the operator does not know" },
         { "matchFields pins a pod to a Kata node", Pod(spec: Spec("\"tolerations\":[{\"operator\":\"Exists\"}],\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"kata-1\"]}]}]}}}")), Cluster(nodes: [KataNode, GeneralNode]), "could land on the kata pool" },
-        { "Kata pod with a nodeSelector for the gvisor pool cannot reach its own pool", Pod(labels: Mcp, spec: Spec("\"nodeSelector\":{\"agentsandbox.io/pool\":\"gvisor\"}")), ClusterSnapshot.Empty, "a kata pod must run on the kata pool (agentsandbox.io/pool=kata), but its nodeSelector, node affinity or nodeName rules that out" },
+        { "Kata pod with a nodeSelector for the gvisor pool cannot reach its own pool", Pod(labels: Mcp, spec: Spec("\"nodeSelector\":{\"agentsandbox.io/pool\":\"gvisor\"}")), ClusterSnapshot.Empty, "a kata pod must run on the kata pool (agentsandbox.io/pool=kata), but its nodeSelector, node affinity or nodeName rule that out" },
         { "Kata pod pinned by nodeName to a general node", Pod(labels: Mcp, spec: Spec("\"nodeName\":\"gen-1\"")), Cluster(nodes: [KataNode, GeneralNode]), "a kata pod must run on the kata pool" },
         { "Kata pod with nodeName of a Kata node", Pod(labels: Mcp, spec: Spec("\"nodeName\":\"kata-1\"")), Cluster(nodes: [KataNode, GeneralNode]), null },
         { "RuntimeClass scheduling tolerations are merged in", Pod(spec: Spec("\"runtimeClassName\":\"nvidia\"")), Cluster(runtimeClasses: [new RuntimeClassInfo("nvidia", "nvidia", new Dictionary<string, string>(), [new("", "Exists", "", "")])]), "RuntimeClass \"nvidia\" adds toleration {operator: Exists}" },
@@ -78,6 +78,14 @@ public class PodValidationTests
             Assert.Contains(expectedDenial, decision.Message, StringComparison.Ordinal);
             Assert.Empty(decision.Patch);
         }
+    }
+
+    [Fact]
+    public void A_sandbox_pod_without_its_pools_toleration_is_told_so_at_the_validating_stage()
+    {
+        var pod = Pod(spec: Spec("\"runtimeClassName\":\"kata\",\"nodeSelector\":{\"agentsandbox.io/pool\":\"kata\"}"));
+        var decision = Evaluate(pod, mutationApplied: true);
+        Assert.Equal("a kata pod must run on the kata pool (agentsandbox.io/pool=kata), but it has no toleration for agentsandbox.io/pool=kata:NoSchedule", decision.Message);
     }
 
     [Fact]
