@@ -13,7 +13,7 @@ namespace SandboxOperator.Webhook.Tests.Robustness;
 /// Malformed and fuzzed AdmissionReviews against the real host: every answer is a well-formed 200 (an
 /// AdmissionReview echoing the uid) or a 400/413 JSON refusal; never a 5xx, an escaped exception or a hang.
 /// </summary>
-public sealed class BadInputTests(SharedHost shared) : IClassFixture<SharedHost>
+public sealed class BadInputTests(SharedHost shared, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<SharedHost>
 {
     private const int VariantsPerSeed = 2_200;
     private static readonly JsonDocumentOptions Strict = new() { MaxDepth = AdmissionEndpoint.MaxJsonDepth, AllowDuplicateProperties = false };
@@ -39,6 +39,7 @@ public sealed class BadInputTests(SharedHost shared) : IClassFixture<SharedHost>
             }
         }
 
+        output.WriteLine($"{cases.Count} malformed cases: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"HTTP {s.Key}: {s.Value}")));
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} cases:\n{string.Join('\n', failures.Take(20))}");
         Assert.True(statuses.GetValueOrDefault(200) > 100 && statuses.GetValueOrDefault(400) > 100 && statuses.GetValueOrDefault(413) >= 2,
             "the corpus should reach every kind of answer: " + string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}")));
@@ -205,7 +206,8 @@ public sealed class BadInputTests(SharedHost shared) : IClassFixture<SharedHost>
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {variants} variants failed:\n{string.Join('\n', failures.Take(10))}");
         Assert.True(variants >= 10_000, $"{variants} variants");
-        var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")) + $"; slowest {slowest.TotalMilliseconds:0} ms";
+        var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"HTTP {s.Key}: {s.Value}")) + $"; slowest {slowest.TotalMilliseconds:0} ms";
+        output.WriteLine($"{variants} fuzzed variants in process: {summary}");
         Assert.True(statuses.GetValueOrDefault(200) > variants / 5, "the fuzzer destroys too much: " + summary);
         Assert.True(statuses.GetValueOrDefault(400) > variants / 5, "the fuzzer is too gentle: " + summary);
         await AssertStillServingAsync();
