@@ -10,7 +10,7 @@ using SandboxOperator.Webhook.Tls;
 namespace SandboxOperator.Webhook.Tests.Faults;
 
 /// <summary>What the API server sees while the webhook's certificate is rotated or its process is stopped under load.</summary>
-public sealed class WebhookFaultTests
+public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly Dictionary<string, string> ResearchAgent = new() { ["app"] = "research-agent" };
     private static readonly Dictionary<string, string> Mcp = new() { ["agentsandbox.io/workload-type"] = "mcp-server" };
@@ -92,6 +92,7 @@ public sealed class WebhookFaultTests
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
+        output.WriteLine($"{successes} reviews answered, {failures.Count} failed, while {served.Count - 1} replacements were served");
         Assert.True(failures.Count == 0, $"{failures.Count} failed requests of {successes + failures.Count}:\n{string.Join('\n', failures.Take(10))}");
         Assert.Equal(6, served.Distinct().Count());
         Assert.True(successes >= 200, $"only {successes} reviews");
@@ -151,6 +152,7 @@ public sealed class WebhookFaultTests
         }
 
         var exitCode = await op.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"{results.Length} in-flight reviews answered; exit code {exitCode} {sinceSigterm.Elapsed.TotalSeconds:0.00} s after SIGTERM");
         Assert.Equal(0, exitCode);
         Assert.True(sinceSigterm.Elapsed < TimeSpan.FromSeconds(10), $"the process took {sinceSigterm.Elapsed.TotalSeconds:0.0} s to exit; the grace period is 10 s");
         Assert.Contains(op.Stdout, l => l.Contains("shutting down", StringComparison.Ordinal));
