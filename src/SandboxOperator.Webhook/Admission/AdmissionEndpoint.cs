@@ -12,7 +12,8 @@ namespace SandboxOperator.Webhook.Admission;
 /// (capped), decodes the AdmissionReview, calls the handler under a deadline and writes the response.
 /// </summary>
 /// <remarks>
-/// Guarantees: input it cannot decode gets HTTP 400 with <c>{"error": "..."}</c> (413 over the cap, 408
+/// Guarantees: input it cannot decode gets HTTP 400 with <c>{"error": "..."}</c> (invalid JSON or UTF-8,
+/// unpaired surrogate escapes, duplicate keys anywhere, nesting over <see cref="MaxJsonDepth"/>; 413 over the cap, 408
 /// when the body does not arrive before the deadline), never a 5xx. A decoded review always gets an
 /// AdmissionReview back: a handler that misses the deadline is answered <c>allowed:false</c> with status
 /// code 504, an exception with code 500, so the outcome never depends on the failurePolicy.
@@ -31,7 +32,12 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
     /// <summary>JSON nesting limit; Kubernetes objects are far shallower.</summary>
     public const int MaxJsonDepth = 64;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth };
+    /// <summary>
+    /// Duplicate property names are refused: the API server's Go decoder keeps the last value of a
+    /// repeated key, so any reading that could differ from it (first value, or a check on one copy while
+    /// the other is stored) would let a pod be judged on a spec other than the one that runs.
+    /// </summary>
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false };
     private static readonly JsonWriterOptions ErrorWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public TimeSpan ReviewTimeout => reviewTimeout;
@@ -108,6 +114,13 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
                 return;
             }
 
+            if (JsonText.Utf8Error(buffer.AsSpan(0, length)) is { } utf8Error)
+            {
+                metrics.RecordUndecodable(webhook);
+                await ErrorAsync(context, 400, utf8Error).ConfigureAwait(false);
+                return;
+            }
+
             JsonDocument document;
             try
             {
@@ -116,12 +129,31 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
             catch (JsonException e)
             {
                 metrics.RecordUndecodable(webhook);
-                await ErrorAsync(context, 400, length == 0 ? "the body is empty: send an AdmissionReview" : $"the body is not valid JSON: {e.Message}").ConfigureAwait(false);
+                // The parser reports a repeated key with a plain JsonException, syntax errors with a subtype.
+                var message = length == 0 ? "the body is empty: send an AdmissionReview"
+                    : e.GetType() == typeof(JsonException) ? $"the body is refused: {e.Message} Duplicate keys are ambiguous (the API server keeps the last value), so they are not accepted."
+                    : $"the body is not valid JSON: {e.Message}";
+                await ErrorAsync(context, 400, message).ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException e)
+            {
+                // The duplicate-key check compares property names, which decodes them: a name with an
+                // unpaired surrogate escape fails there rather than as a JsonException.
+                metrics.RecordUndecodable(webhook);
+                await ErrorAsync(context, 400, $"the body has a \\u escape that is not a valid UTF-16 surrogate pair: {e.Message}").ConfigureAwait(false);
                 return;
             }
 
             using (document)
             {
+                if (JsonText.SurrogateError(buffer.AsSpan(0, length), document.RootElement) is { } textError)
+                {
+                    metrics.RecordUndecodable(webhook);
+                    await ErrorAsync(context, 400, textError).ConfigureAwait(false);
+                    return;
+                }
+
                 if (!AdmissionReviewDecoder.TryDecode(document.RootElement, webhook, out var call, out var error))
                 {
                     metrics.RecordUndecodable(webhook);

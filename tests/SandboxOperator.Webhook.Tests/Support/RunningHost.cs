@@ -116,6 +116,14 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>An HTTPS client trusting only the host's CA; <paramref name="onServerCertificate"/> sees each handshake's certificate.</summary>
     public HttpClient Client(Version? version = null, X509Certificate2? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null)
     {
+        var client = CreateClient(Trusted, version, clientCertificate, onServerCertificate);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>An HTTPS client trusting only <paramref name="trusted"/> (custom root trust); the caller disposes it.</summary>
+    public static HttpClient CreateClient(X509Certificate2Collection trusted, Version? version = null, X509Certificate2? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null)
+    {
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
@@ -130,7 +138,7 @@ internal sealed class RunningHost : IAsyncDisposable
                     onServerCertificate?.Invoke(c);
                     using var chain = new X509Chain();
                     chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(Trusted);
+                    chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
                     chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                     return chain.Build(c);
                 },
@@ -144,7 +152,6 @@ internal sealed class RunningHost : IAsyncDisposable
             client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
 
-        _clients.Add(client);
         return client;
     }
 

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using SandboxOperator.Webhook.Tests.Support;
+using SandboxOperator.Webhook.Tls;
+
+namespace SandboxOperator.Webhook.Tests.Faults;
+
+/// <summary>What the API server sees while the webhook's certificate is rotated or its process is stopped under load.</summary>
+public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly Dictionary<string, string> ResearchAgent = new() { ["app"] = "research-agent" };
+    private static readonly Dictionary<string, string> Mcp = new() { ["agentsandbox.io/workload-type"] = "mcp-server" };
+
+    [Fact]
+    public async Task Replacing_the_certificate_files_five_times_under_concurrent_load_fails_no_request()
+    {
+        using var certs = new TestCertificates();
+        var first = certs.WriteServing();
+        await using var host = await RunningHost.StartAsync(
+            RunningHost.DefaultOptions with { TlsCertFile = certs.CertFile, TlsKeyFile = certs.KeyFile, TlsCheckInterval = TimeSpan.FromSeconds(1) },
+            trustedCa: certs.Trusted);
+        var serving = host.App.Services.GetRequiredService<ServingCertificate>();
+        var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject("p", "agents", ResearchAgent)).ToJsonString();
+
+        using var stop = new CancellationTokenSource();
+        var failures = new List<string>();
+        var successes = 0;
+        var seenOnNewConnections = new HashSet<string>();
+
+        // Eight workers: two open a new connection (new TLS handshake) for every request, two keep one HTTP/2
+        // connection, four keep HTTP/1.1 connections.
+        async Task WorkerAsync(int w)
+        {
+            var fresh = w < 2;
+            var keepAlive = host.Client(w < 4 ? HttpVersion.Version20 : HttpVersion.Version11);
+            while (!stop.IsCancellationRequested)
+            {
+                HttpClient? own = null;
+                try
+                {
+                    own = fresh ? RunningHost.CreateClient(certs.Trusted, onServerCertificate: c => { lock (seenOnNewConnections) { seenOnNewConnections.Add(c.SerialNumber); } }) : null;
+                    using var response = await (own ?? keepAlive).PostAsync(host.WebhookUri("/mutate"), RunningHost.Json(review));
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (response.StatusCode != HttpStatusCode.OK || ReviewResponse.Parse(body).PatchType != "JSONPatch")
+                    {
+                        lock (failures)
+                        {
+                            failures.Add($"worker {w}: HTTP {(int)response.StatusCode} {body}");
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref successes);
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    lock (failures)
+                    {
+                        failures.Add($"worker {w}: {e.Message} {e.InnerException?.Message}");
+                    }
+                }
+                finally
+                {
+                    own?.Dispose();
+                }
+            }
+        }
+
+        var workers = Enumerable.Range(0, 8).Select(w => Task.Run(() => WorkerAsync(w))).ToList();
+        var served = new List<string> { first.SerialNumber };
+        await WaitForAsync(() => Volatile.Read(ref successes) >= 50, "50 reviews before the first rotation");
+        for (var rotation = 0; rotation < 5; rotation++)
+        {
+            var changed = new TaskCompletionSource<X509Certificate2>(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnChanged(X509Certificate2 c) => changed.TrySetResult(c);
+            serving.Changed += OnChanged;
+            var next = certs.WriteServing(); // key first, then certificate: a reader can see a mismatched pair
+            var now = await changed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            serving.Changed -= OnChanged;
+            Assert.Equal(next.SerialNumber, now.SerialNumber);
+            served.Add(next.SerialNumber);
+            await WaitForAsync(() => { lock (seenOnNewConnections) { return seenOnNewConnections.Contains(next.SerialNumber); } }, $"a new connection served certificate {rotation + 2}");
+            var before = Volatile.Read(ref successes);
+            await WaitForAsync(() => Volatile.Read(ref successes) >= before + 30, "30 reviews after the rotation");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+
+        output.WriteLine($"{successes} reviews answered, {failures.Count} failed, while {served.Count - 1} replacements were served");
+        Assert.True(failures.Count == 0, $"{failures.Count} failed requests of {successes + failures.Count}:\n{string.Join('\n', failures.Take(10))}");
+        Assert.Equal(6, served.Distinct().Count());
+        Assert.True(successes >= 200, $"only {successes} reviews");
+    }
+
+    [Fact]
+    public async Task Sigterm_lets_every_in_flight_review_complete_and_the_process_exits_0()
+    {
+        using var certs = new TestCertificates();
+        certs.WriteServing();
+        await using var op = await OperatorProcess.StartAsync(
+            ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--shutdown-delay", "0", "--shutdown-timeout", "10s"]);
+        using var h2 = RunningHost.CreateClient(certs.Trusted, HttpVersion.Version20);
+        using var h1 = RunningHost.CreateClient(certs.Trusted, HttpVersion.Version11);
+
+        // 24 reviews whose bodies arrive in two halves: the second half only after SIGTERM, once the
+        // listener no longer accepts connections. Half mutate an agent pod, half validate an MCP pod on gVisor.
+        const int InFlight = 24;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var halfSent = Enumerable.Range(0, InFlight).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var requests = Enumerable.Range(0, InFlight).Select(i => Task.Run(async () =>
+        {
+            var mutate = i % 2 == 0;
+            var review = mutate
+                ? Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject($"agent-{i}", "agents", ResearchAgent))
+                : Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject($"mcp-{i}", "agents", Mcp, runtimeClassName: "gvisor"));
+            using var content = new GatedContent(Encoding.UTF8.GetBytes(review.ToJsonString()), halfSent[i], gate.Task);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await (i % 4 < 2 ? h2 : h1).PostAsync(op.WebhookUri(mutate ? "/mutate" : "/validate"), content);
+            return (Review: review, Mutate: mutate, Status: response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        })).ToList();
+
+        await Task.WhenAll(halfSent.Select(t => t.Task)).WaitAsync(TimeSpan.FromSeconds(15));
+        await Task.Delay(300); // the server has read the headers and the first half of every body
+
+        var sinceSigterm = Stopwatch.StartNew();
+        op.Terminate();
+        await WaitForAsync(() => !Accepts(op.WebhookPort), "the webhook listener to close after SIGTERM");
+        Assert.All(requests, r => Assert.False(r.IsCompleted, "a review finished before its body was complete"));
+
+        gate.SetResult();
+        var results = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(15));
+        foreach (var (review, mutate, status, body) in results)
+        {
+            Assert.True(status == HttpStatusCode.OK, $"HTTP {(int)status}: {body}");
+            var response = ReviewResponse.Parse(body);
+            Assert.Equal((string)review["request"]!["uid"]!, response.Uid);
+            if (mutate)
+            {
+                Assert.Equal("JSONPatch", response.PatchType);
+            }
+            else
+            {
+                Assert.False(response.Allowed);
+                Assert.Equal(403, response.Code);
+            }
+        }
+
+        var exitCode = await op.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"{results.Length} in-flight reviews answered; exit code {exitCode} {sinceSigterm.Elapsed.TotalSeconds:0.00} s after SIGTERM");
+        Assert.Equal(0, exitCode);
+        Assert.True(sinceSigterm.Elapsed < TimeSpan.FromSeconds(10), $"the process took {sinceSigterm.Elapsed.TotalSeconds:0.0} s to exit; the grace period is 10 s");
+        Assert.Contains(op.Stdout, l => l.Contains("shutting down", StringComparison.Ordinal));
+    }
+
+    private static bool Accepts(int port)
+    {
+        using var tcp = new TcpClient();
+        try
+        {
+            tcp.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A request body that sends its first half, signals, and sends the rest once the gate opens.</summary>
+    private sealed class GatedContent(byte[] body, TaskCompletionSource halfSent, Task gate) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var half = body.Length / 2;
+            await stream.WriteAsync(body.AsMemory(0, half));
+            await stream.FlushAsync();
+            halfSent.TrySetResult();
+            await gate;
+            await stream.WriteAsync(body.AsMemory(half));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
+    }
+}
