@@ -16,7 +16,7 @@ public static class PodSpecReader
         var r = new FieldReader(pathPrefix);
         if (pod.ValueKind != JsonValueKind.Object)
         {
-            r.Error("", "must be an object");
+            r.Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(pod)}");
             return (null, r.Errors);
         }
 

@@ -206,6 +206,15 @@ public class PodValidationTests
         Assert.Contains("spec.containers[0].securityContext.privileged: must be a boolean", decision.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_object_that_is_not_an_object_is_refused_with_a_plain_message()
+    {
+        var request = new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "default", "p", System.Text.Json.JsonDocument.Parse("[1]").RootElement);
+        var decision = AdmissionEvaluator.Evaluate(request, SandboxOperator.Policy.Configuration.PolicyConfig.Default, ClusterSnapshot.Empty);
+        Assert.Equal(400, decision.StatusCode);
+        Assert.Equal("cannot read the pod: the object must be a JSON object, got a list", decision.Message);
+    }
+
     [Theory]
     [InlineData("apps/v1", "Deployment", "spec.template")]
     [InlineData("apps/v1", "ReplicaSet", "spec.template")]
