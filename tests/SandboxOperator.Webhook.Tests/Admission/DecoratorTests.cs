@@ -91,4 +91,22 @@ public sealed class DecoratorTests
         await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "denied!", null, [], denial)), logger).HandleAsync(Call(WebhookKind.Mutate), default);
         Assert.Equal(3, logger.Lines.Count);
     }
+
+    [Fact]
+    public async Task Audit_logger_caps_review_supplied_strings()
+    {
+        var logger = new RecordingLogger<AuditLoggingAdmissionHandler>();
+        var denial = new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 403, Message = "denied!" };
+        var longName = new string('n', 100_000);
+        var call = new AdmissionCall(WebhookKind.Validate, new string('u', 5_000),
+            new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "ns", longName, JsonDocument.Parse("{}").RootElement.Clone(), User: new RequestUser(new string('b', 50_000), [])), longName);
+
+        await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "denied!", null, [], denial)), logger).HandleAsync(call, default);
+
+        var state = logger.Lines.Single().State.ToDictionary(kv => kv.Key, kv => kv.Value);
+        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["Name"]!).Length);
+        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["User"]!).Length);
+        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["Uid"]!).Length);
+        Assert.True(logger.Lines.Single().Message.Length < 2_000);
+    }
 }
