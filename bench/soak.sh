@@ -53,65 +53,7 @@ echo "== building Release" >&2
 dotnet build "$ROOT/src/SandboxOperator/SandboxOperator.csproj" -c Release -m:1 -nologo -v q >/dev/null
 OP_DLL="$ROOT/src/SandboxOperator/bin/Release/net10.0/sandbox-operator.dll"
 
-mkdir -p "$TMP/state"
-cat > "$TMP/state/state.yaml" <<'YAML'
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: agents
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: audited
-  labels:
-    agentsandbox.io/mode: audit
----
-apiVersion: node.k8s.io/v1
-kind: RuntimeClass
-metadata:
-  name: kata
-handler: kata-qemu
-scheduling:
-  nodeSelector: {agentsandbox.io/pool: kata}
-  tolerations: [{key: agentsandbox.io/pool, operator: Equal, value: kata, effect: NoSchedule}]
----
-apiVersion: node.k8s.io/v1
-kind: RuntimeClass
-metadata:
-  name: gvisor
-handler: runsc
----
-apiVersion: agentsandbox.io/v1alpha1
-kind: AgentWorkload
-metadata:
-  name: research-agent
-  namespace: agents
-spec:
-  type: Agent
-  selector:
-    matchLabels: {app: research-agent}
----
-apiVersion: agentsandbox.io/v1alpha1
-kind: AgentWorkload
-metadata:
-  name: summarizer
-  namespace: agents
-spec:
-  type: Tool
-  selector:
-    matchLabels: {app: summarizer}
----
-apiVersion: agentsandbox.io/v1alpha1
-kind: AgentWorkload
-metadata:
-  name: audited-agent
-  namespace: audited
-spec:
-  type: Agent
-  selector:
-    matchLabels: {app: audited-agent}
-YAML
+STATE="${STATE_DIR:-$ROOT/bench/state}"
 
 R="$ROOT/bench/reviews"
 # name path body expected-grep
@@ -123,7 +65,7 @@ MIX=(
 )
 
 echo "== starting sandbox-operator" >&2
-DOTNET_gcServer=0 dotnet "$OP_DLL" --state-dir "$TMP/state" --bind-address 127.0.0.1 \
+DOTNET_gcServer=0 dotnet "$OP_DLL" --state-dir "$STATE" --bind-address 127.0.0.1 \
   --webhook-port "$OP_PORT" --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
   --log-level warn --shutdown-delay 0 >"$TMP/operator.log" 2>&1 &
 OP_PID=$!

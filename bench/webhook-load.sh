@@ -47,52 +47,8 @@ dotnet build "$ROOT/bench/BareEndpoint/BareEndpoint.csproj" -c Release -m:1 -nol
 OP_DLL="$ROOT/src/SandboxOperator/bin/Release/net10.0/sandbox-operator.dll"
 BARE_DLL="$ROOT/bench/BareEndpoint/bin/Release/net10.0/BareEndpoint.dll"
 
-# The cluster state the reviews are decided against (what `--state-dir config/samples` provides).
-STATE="${STATE_DIR:-$TMP/state}"
-if [ -z "${STATE_DIR:-}" ]; then
-  mkdir -p "$STATE"
-  cat > "$STATE/state.yaml" <<'YAML'
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: agents
----
-apiVersion: node.k8s.io/v1
-kind: RuntimeClass
-metadata:
-  name: kata
-handler: kata-qemu
-scheduling:
-  nodeSelector: {agentsandbox.io/pool: kata}
-  tolerations: [{key: agentsandbox.io/pool, operator: Equal, value: kata, effect: NoSchedule}]
----
-apiVersion: node.k8s.io/v1
-kind: RuntimeClass
-metadata:
-  name: gvisor
-handler: runsc
----
-apiVersion: agentsandbox.io/v1alpha1
-kind: AgentWorkload
-metadata:
-  name: research-agent
-  namespace: agents
-spec:
-  type: Agent
-  selector:
-    matchLabels: {app: research-agent}
----
-apiVersion: agentsandbox.io/v1alpha1
-kind: AgentWorkload
-metadata:
-  name: summarizer
-  namespace: agents
-spec:
-  type: Tool
-  selector:
-    matchLabels: {app: summarizer}
-YAML
-fi
+# The cluster state the reviews are decided against (namespaces, RuntimeClasses, AgentWorkloads).
+STATE="${STATE_DIR:-$ROOT/bench/state}"
 
 MUTATE_REVIEW="$ROOT/bench/reviews/pod-create-mutate.json"
 VALIDATE_REVIEW="$ROOT/bench/reviews/pod-create-validate.json"
