@@ -13,6 +13,23 @@ public sealed class TlsModeTests(ChartRenderer chart)
             .Concat(m.One<V1ValidatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig));
 
     [SkippableFact]
+    public void Client_certificate_verification_is_off_by_default_and_mounts_the_named_ca_when_set()
+    {
+        var off = chart.Render();
+        Assert.Null(off.Arg("--client-ca-file"));
+        Assert.DoesNotContain(off.Operator.Spec.Template.Spec.Volumes, v => v.Name == "client-ca");
+
+        var on = chart.Render("--set", "webhook.clientCA.configMapName=apiserver-client-ca");
+        Assert.Equal("/etc/sandbox-operator/client-ca/ca.crt", on.Arg("--client-ca-file"));
+        var volume = Assert.Single(on.Operator.Spec.Template.Spec.Volumes, v => v.Name == "client-ca");
+        Assert.Equal("apiserver-client-ca", volume.ConfigMap.Name);
+        Assert.Equal("ca.crt", Assert.Single(volume.ConfigMap.Items).Key);
+        var mount = Assert.Single(on.Operator.Spec.Template.Spec.Containers[0].VolumeMounts, m => m.Name == "client-ca");
+        Assert.Equal("/etc/sandbox-operator/client-ca", mount.MountPath);
+        Assert.True(mount.ReadOnlyProperty);
+    }
+
+    [SkippableFact]
     public void Self_managed_mode_lets_the_operator_issue_and_inject_its_certificate()
     {
         var m = chart.Render();
