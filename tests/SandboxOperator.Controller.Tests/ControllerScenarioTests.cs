@@ -274,6 +274,31 @@ public sealed class ControllerScenarioTests
         Assert.Equal(1, maxLeaders);
     }
 
+    [Fact]
+    public async Task A_leader_that_stops_cleanly_hands_the_lease_over_without_waiting_for_it_to_expire()
+    {
+        await using var cluster = await ClusterWithKataPoolAsync();
+        var election = new LeaderElectionOptions
+        {
+            Namespace = "agentsandbox-system",
+            LeaseDuration = TimeSpan.FromSeconds(20),
+            RenewDeadline = TimeSpan.FromSeconds(15),
+            RetryPeriod = TimeSpan.FromMilliseconds(200),
+        };
+        var a = cluster.StartController(Options() with { LeaderElection = election, Identity = "replica-a" });
+        await Eventually.HoldsAsync(() => a.IsLeader, "the first replica leads");
+        var b = cluster.StartController(Options() with { LeaderElection = election, Identity = "replica-b" });
+        await cluster.Server.WaitForOpenWatchesAsync(1);
+
+        var stopped = DateTime.UtcNow;
+        await cluster.StopControllerAsync(a);
+        // Well under the 20 s lease: only a released Lease lets the standby in this early.
+        await Eventually.HoldsAsync(() => b.IsLeader, "the standby leads right after the clean stop", TimeSpan.FromSeconds(10));
+        Assert.True(DateTime.UtcNow - stopped < election.LeaseDuration, "the standby waited for the lease to expire");
+        var lease = await cluster.Client.CoordinationV1.ReadNamespacedLeaseAsync(election.LeaseName, election.Namespace);
+        Assert.Equal("replica-b", lease.Spec.HolderIdentity);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

@@ -175,10 +175,46 @@ public sealed class SandboxController : IDisposable
             if (finished is not null)
             {
                 await finished.ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // A planned stop: hand the Lease over now instead of making the standby wait for it to expire.
+                    await ReleaseLeaseAsync(election).ConfigureAwait(false);
+                }
             }
 
             term?.Dispose();
             await DelayAsync(election.RetryPeriod, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Clears the holder of the Lease if it is still this replica, as client-go's ReleaseOnCancel does, so a
+    /// standby acquires it on its next retry. Bounded to a few seconds; a failure only means the standby
+    /// waits for the Lease to expire, so it is logged and not retried.
+    /// </summary>
+    private async Task ReleaseLeaseAsync(LeaderElectionOptions election)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            var lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync(election.LeaseName, election.Namespace, cancellationToken: timeout.Token).ConfigureAwait(false);
+            if (lease.Spec?.HolderIdentity != _options.Identity)
+            {
+                return;
+            }
+
+            var now = _options.Time.GetUtcNow().UtcDateTime;
+            // Empty, not null: KubernetesClient's elector treats a null holder as "no Lease" and tries to create one.
+            lease.Spec.HolderIdentity = "";
+            lease.Spec.LeaseDurationSeconds = 1;
+            lease.Spec.RenewTime = now;
+            lease.Spec.AcquireTime = now;
+            await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, election.LeaseName, election.Namespace, cancellationToken: timeout.Token).ConfigureAwait(false);
+            _logger.LogInformation("released the controller Lease {Namespace}/{Lease}", election.Namespace, election.LeaseName);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
+        {
+            _logger.LogWarning("could not release the controller Lease {Namespace}/{Lease}: {Message}; a standby takes over when it expires", election.Namespace, election.LeaseName, e.Message);
         }
     }
 
