@@ -29,13 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-install_if_missing() { # <command> <debian package>
-  command -v "$1" >/dev/null 2>&1 && return 0
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing $2 (for $1)" >&2
-  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 install_if_missing wrk wrk
 install_if_missing h2load nghttp2-client
 install_if_missing curl curl

@@ -26,10 +26,7 @@ public sealed class K3sControllerTests
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(stream));
 
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(CrdGenerator.GenerateYaml());
-        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-        await WaitAsync(async () => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name)).Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true,
-            "the CRD is established");
+        await ClusterSteps.InstallCrdAsync(client);
 
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "agentsandbox-system" } });
@@ -52,7 +49,7 @@ public sealed class K3sControllerTests
         var run = controller.RunAsync(stop.Token);
         try
         {
-            await WaitAsync(async () => await ConditionAsync(client, "Ready") == "True", "coder becomes Ready (RuntimeClass created, pool present, no pods)");
+            await ClusterSteps.WaitAsync(async () => await ConditionAsync(client, "Ready") == "True", "coder becomes Ready (RuntimeClass created, pool present, no pods)");
             var status = (await client.CustomObjects.GetNamespacedCustomObjectAsync<V1Alpha1AgentWorkload>(WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, "coder")).Status!;
             Assert.Equal(RiskTier.High, status.RiskTier);
             Assert.Equal("kata", status.RuntimeClassName);
@@ -62,7 +59,7 @@ public sealed class K3sControllerTests
             Assert.Equal("160Mi", kata.Overhead.PodFixed["memory"].ToString());
 
             await client.NodeV1.DeleteRuntimeClassAsync("kata");
-            await WaitAsync(async () => (await client.NodeV1.ListRuntimeClassAsync()).Items.Any(r => r.Metadata.Name == "kata" && r.Metadata.Uid != kata.Metadata.Uid),
+            await ClusterSteps.WaitAsync(async () => (await client.NodeV1.ListRuntimeClassAsync()).Items.Any(r => r.Metadata.Name == "kata" && r.Metadata.Uid != kata.Metadata.Uid),
                 "the deleted RuntimeClass is recreated");
 
             await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
@@ -70,7 +67,7 @@ public sealed class K3sControllerTests
                 Metadata = new V1ObjectMeta { Name = "coder-bad", Labels = new Dictionary<string, string> { [WellKnown.WorkloadLabel] = "coder" } },
                 Spec = new V1PodSpec { Containers = [new V1Container { Name = "main", Image = "registry.example/none:1" }] },
             }, Ns);
-            await WaitAsync(async () => await ConditionAsync(client, "PodsCompliant") == "False", "the pod without the Kata RuntimeClass is reported");
+            await ClusterSteps.WaitAsync(async () => await ConditionAsync(client, "PodsCompliant") == "False", "the pod without the Kata RuntimeClass is reported");
         }
         finally
         {
@@ -83,19 +80,5 @@ public sealed class K3sControllerTests
     {
         var w = await client.CustomObjects.GetNamespacedCustomObjectAsync<V1Alpha1AgentWorkload>(WellKnown.Group, WellKnown.Version, Ns, WellKnown.Plural, "coder");
         return w.Status?.Conditions?.FirstOrDefault(c => c.Type == type)?.Status;
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(250);
-        }
     }
 }

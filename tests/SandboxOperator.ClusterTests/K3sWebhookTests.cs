@@ -33,9 +33,7 @@ public sealed class K3sWebhookTests
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(kubeconfig));
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(stream));
 
-        var crd = KubernetesYaml.Deserialize<V1CustomResourceDefinition>(CrdGenerator.GenerateYaml());
-        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
-        await WaitAsync(async () => (await client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(crd.Metadata.Name)).Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true, "the CRD is established");
+        await ClusterSteps.InstallCrdAsync(client);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "agentsandbox-system" } });
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(
@@ -114,20 +112,6 @@ public sealed class K3sWebhookTests
             }
 
             await Task.Delay(1000);
-        }
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out waiting until {what}");
-            }
-
-            await Task.Delay(250);
         }
     }
 }
