@@ -10,7 +10,7 @@ internal sealed class FieldReader(string prefix)
 
     public void Error(FieldPath path, string message) => Errors.Add(new FieldError(prefix + path.ToString(), message));
 
-    public JsonElement? Object(JsonElement parent, string prop, FieldPath path)
+    public JsonElement? Object(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path)
     {
         if (!parent.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -26,7 +26,7 @@ internal sealed class FieldReader(string prefix)
         return v;
     }
 
-    public JsonElement? Array(JsonElement parent, string prop, FieldPath path)
+    public JsonElement? Array(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path)
     {
         if (!parent.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -42,7 +42,7 @@ internal sealed class FieldReader(string prefix)
         return v;
     }
 
-    public string? String(JsonElement parent, string prop, FieldPath path)
+    public string? String(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path)
     {
         if (!parent.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -58,7 +58,7 @@ internal sealed class FieldReader(string prefix)
         return v.GetString();
     }
 
-    public bool Bool(JsonElement parent, string prop, FieldPath path)
+    public bool Bool(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path)
     {
         if (!parent.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -75,7 +75,7 @@ internal sealed class FieldReader(string prefix)
     }
 
     /// <summary>Reads a string-to-string map; returns whether the property exists as an object.</summary>
-    public bool StringMap(JsonElement parent, string prop, FieldPath path, out IReadOnlyDictionary<string, string> map)
+    public bool StringMap(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path, out IReadOnlyDictionary<string, string> map)
     {
         map = PodSpecView.Empty;
         if (Object(parent, prop, path) is not { } obj)

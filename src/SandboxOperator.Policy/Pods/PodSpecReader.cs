@@ -20,19 +20,19 @@ public static class PodSpecReader
             return (null, r.Errors);
         }
 
-        var meta = r.Object(pod, "metadata", "metadata");
-        var spec = r.Object(pod, "spec", "spec");
+        var meta = r.Object(pod, "metadata"u8, "metadata");
+        var spec = r.Object(pod, "spec"u8, "spec");
         IReadOnlyDictionary<string, string> labels = PodSpecView.Empty;
         string? reasons = null;
         bool hasLabels = false, hasAnnotations = false, deleting = false;
         string? name = null, generateName = null;
         if (meta is { } m)
         {
-            name = r.String(m, "name", "metadata.name");
-            generateName = r.String(m, "generateName", "metadata.generateName");
-            hasLabels = r.StringMap(m, "labels", "metadata.labels", out labels);
+            name = r.String(m, "name"u8, "metadata.name");
+            generateName = r.String(m, "generateName"u8, "metadata.generateName");
+            hasLabels = r.StringMap(m, "labels"u8, "metadata.labels", out labels);
             hasAnnotations = ReadAnnotations(r, m, out reasons);
-            deleting = m.TryGetProperty("deletionTimestamp", out var dt) && dt.ValueKind != JsonValueKind.Null;
+            deleting = m.TryGetProperty("deletionTimestamp"u8, out var dt) && dt.ValueKind != JsonValueKind.Null;
         }
 
         var view = new PodSpecView
@@ -57,13 +57,13 @@ public static class PodSpecReader
     /// <summary>Adds what the policy reads from <c>spec</c> to <paramref name="view"/>.</summary>
     private static PodSpecView WithSpec(FieldReader r, JsonElement s, PodSpecView view)
     {
-        var rcSet = s.TryGetProperty("runtimeClassName", out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
-        var runtimeClass = r.String(s, "runtimeClassName", "spec.runtimeClassName");
-        r.StringMap(s, "nodeSelector", "spec.nodeSelector", out var nodeSelector);
+        var rcSet = s.TryGetProperty("runtimeClassName"u8, out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
+        var runtimeClass = r.String(s, "runtimeClassName"u8, "spec.runtimeClassName");
+        r.StringMap(s, "nodeSelector"u8, "spec.nodeSelector", out var nodeSelector);
 
         var tolerations = new List<Toleration>();
         var hasTolerations = false;
-        if (r.Array(s, "tolerations", "spec.tolerations") is { } tolArr)
+        if (r.Array(s, "tolerations"u8, "spec.tolerations") is { } tolArr)
         {
             hasTolerations = true;
             var i = 0;
@@ -77,27 +77,27 @@ public static class PodSpecReader
                 }
 
                 tolerations.Add(new Toleration(
-                    r.String(t, "key", at.Then("key")) ?? "",
-                    r.String(t, "operator", at.Then("operator")) ?? "",
-                    r.String(t, "value", at.Then("value")) ?? "",
-                    r.String(t, "effect", at.Then("effect")) ?? ""));
+                    r.String(t, "key"u8, at.Then("key")) ?? "",
+                    r.String(t, "operator"u8, at.Then("operator")) ?? "",
+                    r.String(t, "value"u8, at.Then("value")) ?? "",
+                    r.String(t, "effect"u8, at.Then("effect")) ?? ""));
             }
         }
 
         bool hasAffinity = false, hasNodeAffinity = false, hasRequired = false;
         List<NodeSelectorTerm>? terms = null;
-        if (r.Object(s, "affinity", "spec.affinity") is { } aff)
+        if (r.Object(s, "affinity"u8, "spec.affinity") is { } aff)
         {
             hasAffinity = true;
-            if (r.Object(aff, "nodeAffinity", "spec.affinity.nodeAffinity") is { } na)
+            if (r.Object(aff, "nodeAffinity"u8, "spec.affinity.nodeAffinity") is { } na)
             {
                 hasNodeAffinity = true;
                 const string reqPath = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution";
-                if (r.Object(na, "requiredDuringSchedulingIgnoredDuringExecution", reqPath) is { } req)
+                if (r.Object(na, "requiredDuringSchedulingIgnoredDuringExecution"u8, reqPath) is { } req)
                 {
                     hasRequired = true;
                     terms = [];
-                    if (r.Array(req, "nodeSelectorTerms", reqPath + ".nodeSelectorTerms") is { } termArr)
+                    if (r.Array(req, "nodeSelectorTerms"u8, reqPath + ".nodeSelectorTerms") is { } termArr)
                     {
                         var i = 0;
                         foreach (var term in termArr.EnumerateArray())
@@ -110,9 +110,9 @@ public static class PodSpecReader
                             }
 
                             terms.Add(new NodeSelectorTerm(
-                                ReadRequirements(r, term, "matchExpressions", at),
-                                ReadRequirements(r, term, "matchFields", at),
-                                term.TryGetProperty("matchExpressions", out var mexp) && mexp.ValueKind == JsonValueKind.Array));
+                                ReadRequirements(r, term, "matchExpressions"u8, "matchExpressions", at),
+                                ReadRequirements(r, term, "matchFields"u8, "matchFields", at),
+                                term.TryGetProperty("matchExpressions"u8, out var mexp) && mexp.ValueKind == JsonValueKind.Array));
                         }
                     }
                 }
@@ -121,19 +121,19 @@ public static class PodSpecReader
 
         string? podSeccomp = null;
         var hasPodSc = false;
-        if (r.Object(s, "securityContext", "spec.securityContext") is { } psc)
+        if (r.Object(s, "securityContext"u8, "spec.securityContext") is { } psc)
         {
             hasPodSc = true;
             podSeccomp = ReadSeccompType(r, psc, "spec.securityContext");
         }
 
         var containers = new List<ContainerView>();
-        ReadContainers(r, s, "initContainers", "spec.initContainers", ContainerKind.InitContainer, containers);
-        ReadContainers(r, s, "containers", "spec.containers", ContainerKind.Container, containers);
-        ReadContainers(r, s, "ephemeralContainers", "spec.ephemeralContainers", ContainerKind.EphemeralContainer, containers);
+        ReadContainers(r, s, "initContainers"u8, "spec.initContainers", ContainerKind.InitContainer, containers);
+        ReadContainers(r, s, "containers"u8, "spec.containers", ContainerKind.Container, containers);
+        ReadContainers(r, s, "ephemeralContainers"u8, "spec.ephemeralContainers", ContainerKind.EphemeralContainer, containers);
 
         var hostPaths = new List<string>();
-        if (r.Array(s, "volumes", "spec.volumes") is { } vols)
+        if (r.Array(s, "volumes"u8, "spec.volumes") is { } vols)
         {
             var i = 0;
             foreach (var v in vols.EnumerateArray())
@@ -145,9 +145,9 @@ public static class PodSpecReader
                     continue;
                 }
 
-                if (v.TryGetProperty("hostPath", out var hp) && hp.ValueKind != JsonValueKind.Null)
+                if (v.TryGetProperty("hostPath"u8, out var hp) && hp.ValueKind != JsonValueKind.Null)
                 {
-                    hostPaths.Add(r.String(v, "name", at.Then("name")) ?? $"volumes[{i - 1}]");
+                    hostPaths.Add(r.String(v, "name"u8, at.Then("name")) ?? $"volumes[{i - 1}]");
                 }
             }
         }
@@ -156,7 +156,7 @@ public static class PodSpecReader
         {
             RuntimeClassNameSet = rcSet,
             RuntimeClassName = runtimeClass,
-            NodeName = r.String(s, "nodeName", "spec.nodeName"),
+            NodeName = r.String(s, "nodeName"u8, "spec.nodeName"),
             NodeSelector = nodeSelector,
             Tolerations = tolerations,
             HasTolerationsArray = hasTolerations,
@@ -164,9 +164,9 @@ public static class PodSpecReader
             HasNodeAffinityObject = hasNodeAffinity,
             HasRequiredNodeAffinityObject = hasRequired,
             RequiredNodeTerms = terms,
-            HostNetwork = r.Bool(s, "hostNetwork", "spec.hostNetwork"),
-            HostPid = r.Bool(s, "hostPID", "spec.hostPID"),
-            HostIpc = r.Bool(s, "hostIPC", "spec.hostIPC"),
+            HostNetwork = r.Bool(s, "hostNetwork"u8, "spec.hostNetwork"),
+            HostPid = r.Bool(s, "hostPID"u8, "spec.hostPID"),
+            HostIpc = r.Bool(s, "hostIPC"u8, "spec.hostIPC"),
             HasPodSecurityContextObject = hasPodSc,
             PodSeccompType = podSeccomp,
             Containers = containers,
@@ -178,7 +178,7 @@ public static class PodSpecReader
     private static bool ReadAnnotations(FieldReader r, JsonElement meta, out string? reasons)
     {
         reasons = null;
-        if (r.Object(meta, "annotations", "metadata.annotations") is not { } obj)
+        if (r.Object(meta, "annotations"u8, "metadata.annotations") is not { } obj)
         {
             return false;
         }
@@ -198,7 +198,7 @@ public static class PodSpecReader
         return true;
     }
 
-    private static void ReadContainers(FieldReader r, JsonElement spec, string prop, string path, ContainerKind kind, List<ContainerView> into)
+    private static void ReadContainers(FieldReader r, JsonElement spec, ReadOnlySpan<byte> prop, string path, ContainerKind kind, List<ContainerView> into)
     {
         if (r.Array(spec, prop, path) is not { } arr)
         {
@@ -216,12 +216,12 @@ public static class PodSpecReader
                 continue;
             }
 
-            var name = r.String(c, "name", at.Then("name")) ?? $"#{i}";
+            var name = r.String(c, "name"u8, at.Then("name")) ?? $"#{i}";
             var privileged = false;
             string? seccomp = null;
-            if (r.Object(c, "securityContext", at.Then("securityContext")) is { } sc)
+            if (r.Object(c, "securityContext"u8, at.Then("securityContext")) is { } sc)
             {
-                privileged = r.Bool(sc, "privileged", at.Then("securityContext.privileged"));
+                privileged = r.Bool(sc, "privileged"u8, at.Then("securityContext.privileged"));
                 seccomp = ReadSeccompType(r, sc, at.Then("securityContext"));
             }
 
@@ -232,19 +232,19 @@ public static class PodSpecReader
 
     private static string? ReadSeccompType(FieldReader r, JsonElement securityContext, FieldPath at)
     {
-        if (r.Object(securityContext, "seccompProfile", at.Then("seccompProfile")) is not { } sp)
+        if (r.Object(securityContext, "seccompProfile"u8, at.Then("seccompProfile")) is not { } sp)
         {
             return null;
         }
 
         // A profile object without a type is invalid in Kubernetes; treat it as "set" but unknown.
-        return r.String(sp, "type", at.Then("seccompProfile.type")) ?? "";
+        return r.String(sp, "type"u8, at.Then("seccompProfile.type")) ?? "";
     }
 
-    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, string prop, string at)
+    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, ReadOnlySpan<byte> prop, string propName, string at)
     {
         var list = new List<NodeSelectorRequirement>();
-        if (r.Array(term, prop, $"{at}.{prop}") is not { } arr)
+        if (r.Array(term, prop, $"{at}.{propName}") is not { } arr)
         {
             return list;
         }
@@ -252,7 +252,7 @@ public static class PodSpecReader
         var i = 0;
         foreach (var e in arr.EnumerateArray())
         {
-            var p = $"{at}.{prop}[{i++}]";
+            var p = $"{at}.{propName}[{i++}]";
             if (e.ValueKind != JsonValueKind.Object)
             {
                 r.Error(p, $"must be an object, got {AgentWorkloadReader.Describe(e)}");
@@ -260,7 +260,7 @@ public static class PodSpecReader
             }
 
             var values = new List<string>();
-            if (r.Array(e, "values", p + ".values") is { } vals)
+            if (r.Array(e, "values"u8, p + ".values") is { } vals)
             {
                 var j = 0;
                 foreach (var v in vals.EnumerateArray())
@@ -278,7 +278,7 @@ public static class PodSpecReader
                 }
             }
 
-            list.Add(new NodeSelectorRequirement(r.String(e, "key", p + ".key") ?? "", r.String(e, "operator", p + ".operator") ?? "", values));
+            list.Add(new NodeSelectorRequirement(r.String(e, "key"u8, p + ".key") ?? "", r.String(e, "operator"u8, p + ".operator") ?? "", values));
         }
 
         return list;

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Webhook.Admission;
 
@@ -13,7 +14,8 @@ namespace SandboxOperator.Webhook.Admission;
 /// </summary>
 /// <remarks>
 /// Guarantees: input it cannot decode gets HTTP 400 with <c>{"error": "..."}</c> (invalid JSON or UTF-8,
-/// unpaired surrogate escapes, duplicate keys anywhere, nesting over <see cref="MaxJsonDepth"/>; 413 over the cap, 408
+/// nesting over <see cref="MaxJsonDepth"/>, and unpaired surrogate escapes or duplicate keys in the parts
+/// of the review that are read, see <see cref="AdmissionReviewDecoder.ReadFields"/>; 413 over the cap, 408
 /// when the body does not arrive before the deadline), never a 5xx. A decoded review always gets an
 /// AdmissionReview back: a handler that misses the deadline is answered <c>allowed:false</c> with status
 /// code 504, an exception with code 500, so the outcome never depends on the failurePolicy.
@@ -33,11 +35,12 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
     public const int MaxJsonDepth = 64;
 
     /// <summary>
-    /// Duplicate property names are refused: the API server's Go decoder keeps the last value of a
-    /// repeated key, so any reading that could differ from it (first value, or a check on one copy while
+    /// For the pruned review, which <see cref="JsonPruner"/> has already checked: duplicate property names
+    /// are refused there, for the whole body, because the API server's Go decoder keeps the last value of
+    /// a repeated key and any reading that could differ from it (first value, or a check on one copy while
     /// the other is stored) would let a pod be judged on a spec other than the one that runs.
     /// </summary>
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth, AllowDuplicateProperties = false };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth };
     private static readonly JsonWriterOptions ErrorWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public TimeSpan ReviewTimeout => reviewTimeout;
@@ -88,6 +91,7 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         using var deadline = new CancellationTokenSource();
         var started = Stopwatch.GetTimestamp();
         byte[]? buffer = null;
+        byte[]? pruned = null;
         try
         {
             int length;
@@ -121,39 +125,25 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
                 return;
             }
 
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(buffer.AsMemory(0, length), DocumentOptions);
-            }
-            catch (JsonException e)
+            // One pass checks the whole body and keeps only what the decoder and the policy read: the
+            // document parsed below is a fraction of the review (no managedFields, env, probes, status...).
+            pruned = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            if (JsonPruner.Prune(buffer.AsMemory(0, length), AdmissionReviewDecoder.ReadFields, pruned, MaxJsonDepth, out var prunedLength) is { } refused)
             {
                 metrics.RecordUndecodable(webhook);
-                // The parser reports a repeated key with a plain JsonException, syntax errors with a subtype.
-                var message = length == 0 ? "the body is empty: send an AdmissionReview"
-                    : e.GetType() == typeof(JsonException) ? $"the body is refused: {e.Message} Duplicate keys are ambiguous (the API server keeps the last value), so they are not accepted."
-                    : $"the body is not valid JSON: {e.Message}";
+                var message = refused.Kind switch
+                {
+                    JsonPruneErrorKind.Syntax when length == 0 => "the body is empty: send an AdmissionReview",
+                    JsonPruneErrorKind.Syntax => $"the body is not valid JSON: {refused.Message}",
+                    JsonPruneErrorKind.DuplicateKey => $"the body is refused: {refused.Message}. Duplicate keys are ambiguous (the API server keeps the last value), so they are not accepted.",
+                    _ => $"the body is refused: {refused.Message}",
+                };
                 await ErrorAsync(context, 400, message).ConfigureAwait(false);
                 return;
             }
-            catch (InvalidOperationException e)
-            {
-                // The duplicate-key check compares property names, which decodes them: a name with an
-                // unpaired surrogate escape fails there rather than as a JsonException.
-                metrics.RecordUndecodable(webhook);
-                await ErrorAsync(context, 400, $"the body has a \\u escape that is not a valid UTF-16 surrogate pair: {e.Message}").ConfigureAwait(false);
-                return;
-            }
 
-            using (document)
+            using (var document = JsonDocument.Parse(pruned.AsMemory(0, prunedLength), DocumentOptions))
             {
-                if (JsonText.SurrogateError(buffer.AsSpan(0, length), document.RootElement) is { } textError)
-                {
-                    metrics.RecordUndecodable(webhook);
-                    await ErrorAsync(context, 400, textError).ConfigureAwait(false);
-                    return;
-                }
-
                 if (!AdmissionReviewDecoder.TryDecode(document.RootElement, webhook, out var call, out var error))
                 {
                     metrics.RecordUndecodable(webhook);
@@ -173,6 +163,11 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (pruned is not null)
+            {
+                ArrayPool<byte>.Shared.Return(pruned);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Webhook.Admission;
 
@@ -12,6 +13,25 @@ public static class AdmissionReviewDecoder
     public const string ApiVersion = "admission.k8s.io/v1";
     public const string Kind = "AdmissionReview";
 
+    /// <summary>
+    /// The fields of a review that <see cref="TryDecode"/> and the policy read; the endpoint prunes the
+    /// body to these before parsing it. The objects are pruned to <see cref="PolicyFields.Object"/>.
+    /// </summary>
+    public static JsonFieldSet ReadFields { get; } = JsonFieldSet.Object(
+        ("apiVersion", JsonFieldSet.All),
+        ("kind", JsonFieldSet.All),
+        ("request", JsonFieldSet.Object(
+            ("uid", JsonFieldSet.All),
+            ("kind", JsonFieldSet.Object(("group", JsonFieldSet.All), ("kind", JsonFieldSet.All))),
+            ("operation", JsonFieldSet.All),
+            ("namespace", JsonFieldSet.All),
+            ("name", JsonFieldSet.All),
+            ("subResource", JsonFieldSet.All),
+            ("userInfo", JsonFieldSet.Object(("username", JsonFieldSet.All), ("groups", JsonFieldSet.All))),
+            ("object", PolicyFields.Object),
+            ("oldObject", PolicyFields.Object),
+            ("dryRun", JsonFieldSet.All))));
+
     private static readonly JsonElement NullElement = JsonDocument.Parse("null").RootElement.Clone();
 
     public static bool TryDecode(JsonElement root, WebhookKind webhook, out AdmissionCall? call, out string? error)
@@ -23,7 +43,7 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        var apiVersion = OptionalString(root, "apiVersion", "apiVersion", out error);
+        var apiVersion = OptionalString(root, "apiVersion"u8, "apiVersion", out error);
         if (error is not null)
         {
             return false;
@@ -37,7 +57,7 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        var kind = OptionalString(root, "kind", "kind", out error);
+        var kind = OptionalString(root, "kind"u8, "kind", out error);
         if (error is not null)
         {
             return false;
@@ -49,7 +69,7 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        if (!root.TryGetProperty("request", out var request) || request.ValueKind == JsonValueKind.Null)
+        if (!root.TryGetProperty("request"u8, out var request) || request.ValueKind == JsonValueKind.Null)
         {
             error = "request is missing";
             return false;
@@ -61,7 +81,7 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        var uid = OptionalString(request, "uid", "request.uid", out error);
+        var uid = OptionalString(request, "uid"u8, "request.uid", out error);
         if (error is not null)
         {
             return false;
@@ -73,14 +93,14 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        if (!request.TryGetProperty("kind", out var gvk) || gvk.ValueKind != JsonValueKind.Object)
+        if (!request.TryGetProperty("kind"u8, out var gvk) || gvk.ValueKind != JsonValueKind.Object)
         {
             error = "request.kind is missing or not an object ({group, version, kind})";
             return false;
         }
 
-        var group = OptionalString(gvk, "group", "request.kind.group", out error) ?? "";
-        var objectKind = error is null ? OptionalString(gvk, "kind", "request.kind.kind", out error) : null;
+        var group = OptionalString(gvk, "group"u8, "request.kind.group", out error) ?? "";
+        var objectKind = error is null ? OptionalString(gvk, "kind"u8, "request.kind.kind", out error) : null;
         if (error is not null)
         {
             return false;
@@ -92,7 +112,7 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        var operationText = OptionalString(request, "operation", "request.operation", out error);
+        var operationText = OptionalString(request, "operation"u8, "request.operation", out error);
         if (error is not null)
         {
             return false;
@@ -113,9 +133,9 @@ public static class AdmissionReviewDecoder
                 return false;
         }
 
-        var ns = OptionalString(request, "namespace", "request.namespace", out error) ?? "";
-        var name = error is null ? OptionalString(request, "name", "request.name", out error) : null;
-        var subResource = error is null ? OptionalString(request, "subResource", "request.subResource", out error) : null;
+        var ns = OptionalString(request, "namespace"u8, "request.namespace", out error) ?? "";
+        var name = error is null ? OptionalString(request, "name"u8, "request.name", out error) : null;
+        var subResource = error is null ? OptionalString(request, "subResource"u8, "request.subResource", out error) : null;
         if (error is not null)
         {
             return false;
@@ -128,14 +148,14 @@ public static class AdmissionReviewDecoder
         }
 
         var obj = NullElement;
-        if (request.TryGetProperty("object", out var o))
+        if (request.TryGetProperty("object"u8, out var o))
         {
             obj = o;
         }
 
-        JsonElement? oldObject = request.TryGetProperty("oldObject", out var old) && old.ValueKind != JsonValueKind.Null ? old : null;
+        JsonElement? oldObject = request.TryGetProperty("oldObject"u8, out var old) && old.ValueKind != JsonValueKind.Null ? old : null;
         var dryRun = false;
-        if (request.TryGetProperty("dryRun", out var dr))
+        if (request.TryGetProperty("dryRun"u8, out var dr))
         {
             switch (dr.ValueKind)
             {
@@ -159,7 +179,7 @@ public static class AdmissionReviewDecoder
     private static RequestUser ReadUser(JsonElement request, out string? error)
     {
         error = null;
-        if (!request.TryGetProperty("userInfo", out var info) || info.ValueKind == JsonValueKind.Null)
+        if (!request.TryGetProperty("userInfo"u8, out var info) || info.ValueKind == JsonValueKind.Null)
         {
             return RequestUser.Anonymous;
         }
@@ -170,13 +190,13 @@ public static class AdmissionReviewDecoder
             return RequestUser.Anonymous;
         }
 
-        var username = OptionalString(info, "username", "request.userInfo.username", out error) ?? "";
+        var username = OptionalString(info, "username"u8, "request.userInfo.username", out error) ?? "";
         if (error is not null)
         {
             return RequestUser.Anonymous;
         }
 
-        if (!info.TryGetProperty("groups", out var groups) || groups.ValueKind == JsonValueKind.Null)
+        if (!info.TryGetProperty("groups"u8, out var groups) || groups.ValueKind == JsonValueKind.Null)
         {
             return new RequestUser(username, []);
         }
@@ -205,12 +225,12 @@ public static class AdmissionReviewDecoder
 
     private static string? GenerateName(JsonElement obj) =>
         obj.ValueKind == JsonValueKind.Object
-        && obj.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object
-        && m.TryGetProperty("generateName", out var g) && g.ValueKind == JsonValueKind.String
+        && obj.TryGetProperty("metadata"u8, out var m) && m.ValueKind == JsonValueKind.Object
+        && m.TryGetProperty("generateName"u8, out var g) && g.ValueKind == JsonValueKind.String
             ? g.GetString()
             : null;
 
-    private static string? OptionalString(JsonElement obj, string property, string path, out string? error)
+    private static string? OptionalString(JsonElement obj, ReadOnlySpan<byte> property, string path, out string? error)
     {
         error = null;
         if (!obj.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
