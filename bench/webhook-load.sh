@@ -2,7 +2,7 @@
 # Load test of the admission webhook against a bare Kestrel HTTPS endpoint answering fixed
 # AdmissionReviews of the same size (bench/BareEndpoint). Loopback only; bounded in time; stops by itself.
 #
-#   bench/webhook-load.sh                 # DURATION=10 WARMUP=5 CONNECTIONS=16 by default
+#   bench/webhook-load.sh                 # DURATION=10 WARMUP=15 CONNECTIONS=16 by default
 #   DURATION=20 CONNECTIONS=32 bench/webhook-load.sh
 #
 # Reports, for POST /mutate and POST /validate with a realistic 3-container pod review:
@@ -13,7 +13,7 @@
 set -euo pipefail
 
 DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-5}"
+WARMUP="${WARMUP:-15}"  # tiered JIT needs 10-15 s of saturating traffic to reach steady state
 CONNECTIONS="${CONNECTIONS:-16}"
 OP_PORT="${OP_PORT:-19443}"
 HEALTH_PORT="${HEALTH_PORT:-19081}"
