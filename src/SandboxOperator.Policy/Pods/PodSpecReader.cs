@@ -9,6 +9,10 @@ namespace SandboxOperator.Policy.Pods;
 /// path (prefixed by <paramref name="pathPrefix"/>, e.g. <c>spec.template.</c>); the policy fails
 /// closed on them instead of guessing.
 /// </summary>
+/// <remarks>
+/// Every field read here must be listed in <see cref="Decisions.PolicyFields"/>: the webhook parses only
+/// those. <c>PolicyFieldsTests</c> fail when a field read here is missing there.
+/// </remarks>
 public static class PodSpecReader
 {
     public static (PodSpecView? View, IReadOnlyList<FieldError> Errors) Read(JsonElement pod, string pathPrefix = "")
