@@ -98,7 +98,7 @@ public static class JsonPruner
                             return InvalidEscape(state, depth, json);
                         }
 
-                        name = state.LatestName();
+                        name = state.LatestUnescapedName();
                     }
                     else
                     {
@@ -224,7 +224,7 @@ public static class JsonPruner
                     continue;
                 }
 
-                if (token == JsonTokenType.String && reader.ValueIsEscaped && !State.EscapesDecode(ref reader, state))
+                if (token == JsonTokenType.String && reader.ValueIsEscaped && !state.EscapesDecode(ref reader))
                 {
                     return InvalidEscape(state, depth, json);
                 }
@@ -344,11 +344,8 @@ public static class JsonPruner
             SideLength = 0;
         }
 
-        public void End()
-        {
-            _json = default;
-            Array.Clear(Frames); // drops schema references
-        }
+        /// <summary>Drops the reference to the input. Frames may keep schema nodes, which live as long as their sets.</summary>
+        public void End() => _json = default;
 
         public void AddName(int start, int length, bool side)
         {
@@ -390,11 +387,11 @@ public static class JsonPruner
             return true;
         }
 
-        /// <summary>The unescaped bytes of the name added last.</summary>
-        public ReadOnlySpan<byte> LatestName() => _side.AsSpan(_names[NameCount - 1].Start, _names[NameCount - 1].Length);
+        /// <summary>The name <see cref="TryUnescapeName"/> added last, from the side buffer.</summary>
+        public ReadOnlySpan<byte> LatestUnescapedName() => _side.AsSpan(_names[NameCount - 1].Start, _names[NameCount - 1].Length);
 
         /// <summary>False when the current string value has an escape that does not decode (an unpaired surrogate).</summary>
-        public static bool EscapesDecode(ref Utf8JsonReader reader, State state)
+        public bool EscapesDecode(ref Utf8JsonReader reader)
         {
             var raw = reader.ValueSpan;
             if (raw.IndexOf("\\u"u8) < 0)
@@ -402,14 +399,14 @@ public static class JsonPruner
                 return true;
             }
 
-            if (state._scratch.Length < raw.Length)
+            if (_scratch.Length < raw.Length)
             {
-                state._scratch = new byte[Math.Max(raw.Length, state._scratch.Length * 2)];
+                _scratch = new byte[Math.Max(raw.Length, _scratch.Length * 2)];
             }
 
             try
             {
-                reader.CopyString(state._scratch);
+                reader.CopyString(_scratch);
                 return true;
             }
             catch (InvalidOperationException)
