@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Policy.Decisions;
 
@@ -51,11 +52,11 @@ internal sealed class PatchValues
             return profile;
         }
 
-        return new SeccompValues(Profile(), new JsonObject { ["seccompProfile"] = Profile() });
+        return new SeccompValues(new(Profile()), new(new JsonObject { ["seccompProfile"] = Profile() }));
     }
 
     /// <summary>The seccompProfile value, and a securityContext holding it.</summary>
-    public sealed record SeccompValues(JsonObject Profile, JsonObject SecurityContext);
+    public sealed record SeccompValues(PreparedJsonValue Profile, PreparedJsonValue SecurityContext);
 
     /// <summary>Values placing a pod in one runtime's pool.</summary>
     public sealed class PoolValues
@@ -70,25 +71,25 @@ internal sealed class PatchValues
             JsonObject Required() => new() { ["nodeSelectorTerms"] = Terms() };
             JsonObject NodeAffinity() => new() { ["requiredDuringSchedulingIgnoredDuringExecution"] = Required() };
 
-            RuntimeClassName = JsonValue.Create(settings.RuntimeClassName);
-            TolerationItem = Toleration();
-            TolerationArray = new JsonArray(Toleration());
-            ExpressionItem = Expression();
-            ExpressionArray = new JsonArray(Expression());
-            TermsArray = Terms();
-            RequiredObject = Required();
-            NodeAffinityObject = NodeAffinity();
-            AffinityObject = new JsonObject { ["nodeAffinity"] = NodeAffinity() };
+            RuntimeClassName = new(JsonValue.Create(settings.RuntimeClassName));
+            TolerationItem = new(Toleration());
+            TolerationArray = new(new JsonArray(Toleration()));
+            ExpressionItem = new(Expression());
+            ExpressionArray = new(new JsonArray(Expression()));
+            TermsArray = new(Terms());
+            RequiredObject = new(Required());
+            NodeAffinityObject = new(NodeAffinity());
+            AffinityObject = new(new JsonObject { ["nodeAffinity"] = NodeAffinity() });
         }
 
-        public JsonValue RuntimeClassName { get; }
-        public JsonObject TolerationItem { get; }
-        public JsonArray TolerationArray { get; }
-        public JsonObject ExpressionItem { get; }
-        public JsonArray ExpressionArray { get; }
-        public JsonArray TermsArray { get; }
-        public JsonObject RequiredObject { get; }
-        public JsonObject NodeAffinityObject { get; }
-        public JsonObject AffinityObject { get; }
+        public PreparedJsonValue RuntimeClassName { get; }
+        public PreparedJsonValue TolerationItem { get; }
+        public PreparedJsonValue TolerationArray { get; }
+        public PreparedJsonValue ExpressionItem { get; }
+        public PreparedJsonValue ExpressionArray { get; }
+        public PreparedJsonValue TermsArray { get; }
+        public PreparedJsonValue RequiredObject { get; }
+        public PreparedJsonValue NodeAffinityObject { get; }
+        public PreparedJsonValue AffinityObject { get; }
     }
 }

@@ -7,7 +7,8 @@ namespace SandboxOperator.Policy.Json;
 /// <summary>Applies and serializes RFC 6902 patches.</summary>
 public static class JsonPatch
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>How patches are written; <see cref="PreparedJsonValue"/> serializes its value with the same.</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// Applies <paramref name="ops"/> to a deep copy of <paramref name="document"/> and returns the copy.
@@ -115,7 +116,11 @@ public static class JsonPatch
             if (op.Op != "remove")
             {
                 writer.WritePropertyName("value"u8);
-                if (op.Value is null)
+                if (!op.ValueText.IsEmpty)
+                {
+                    writer.WriteRawValue(op.ValueText.Span, skipInputValidation: true);
+                }
+                else if (op.Value is null)
                 {
                     writer.WriteNullValue();
                 }

@@ -74,178 +74,253 @@ public static class JsonPruner
         var w = 0;
         var frames = state.Frames;
         var depth = 0;
-        var pendingMode = keep.KeepsAll ? Mode.Raw : Mode.Structured;
-        var pendingSchema = keep;
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
-        try
+        JsonSyntaxProblem problem;
+        int at;
+        int end;
+
+        // How the value about to be read is handled: set by the root, the property name before it, or its array.
+        var mode = keep.KeepsAll ? Mode.Raw : Mode.Structured;
+        var schema = keep;
+        var pos = JsonSyntax.SkipWhitespace(json, 0);
+        if (pos == json.Length)
         {
-            while (reader.Read())
+            return SyntaxError(state, depth, json, JsonSyntaxProblem.Empty, pos, maxDepth);
+        }
+
+    // A value starts at pos (not whitespace); mode and schema say what to do with it.
+    Value:
+        if ((uint)pos < (uint)json.Length && json[pos] is (byte)'{' or (byte)'[')
+        {
+            if (depth == maxDepth)
             {
-                var token = reader.TokenType;
-                if (token == JsonTokenType.PropertyName)
-                {
-                    ref var f = ref frames[depth - 1];
-                    var raw = reader.ValueSpan;
-                    var start = (int)reader.TokenStartIndex;
-                    f.Count++;
-                    f.KeyStart = start + 1;
-                    f.KeyLength = raw.Length;
-                    ReadOnlySpan<byte> name;
-                    if (reader.ValueIsEscaped)
-                    {
-                        if (!state.TryUnescapeName(ref reader))
-                        {
-                            return InvalidEscape(state, depth, json);
-                        }
+                return SyntaxError(state, depth, json, JsonSyntaxProblem.TooDeep, pos, maxDepth);
+            }
 
-                        name = state.LatestUnescapedName();
-                    }
-                    else
-                    {
-                        name = raw;
-                        state.AddName(start + 1, raw.Length, side: false);
-                    }
+            var isObject = json[pos] == (byte)'{';
+            if (mode == Mode.Structured && !(isObject ? schema!.DescribesObject : schema!.Items is not null))
+            {
+                // The value is not the type the schema describes: keep it whole for the reader to report.
+                mode = Mode.Raw;
+            }
 
-                    if (f.Count <= LinearDuplicateCheckLimit && state.HasEarlierName(f.NamesStart, name, json))
-                    {
-                        return Duplicate(state, depth, json, name);
-                    }
+            if (mode == Mode.Structured)
+            {
+                output[w++] = json[pos];
+            }
 
-                    if (f.Mode != Mode.Structured)
-                    {
-                        // Inside a value copied whole: walked for the checks, nothing to emit.
-                        pendingMode = Mode.InsideRaw;
-                        continue;
-                    }
+            frames[depth++] = new Frame
+            {
+                Mode = mode,
+                Schema = mode == Mode.Structured ? schema : null,
+                IsObject = isObject,
+                RawStart = pos,
+                NamesStart = state.NameCount,
+                SideStart = state.SideLength,
+            };
+            pos = JsonSyntax.SkipWhitespace(json, pos + 1);
+            if ((uint)pos < (uint)json.Length && json[pos] == (isObject ? (byte)'}' : (byte)']'))
+            {
+                goto Close;
+            }
 
-                    if (f.Schema!.Find(name) is not { } child)
-                    {
-                        // Dropped: skipped without looking inside (the reader still checks its syntax).
-                        reader.Skip();
-                        continue;
-                    }
+            if (isObject)
+            {
+                goto Name;
+            }
 
-                    if (f.Emitted)
-                    {
-                        output[w++] = (byte)',';
-                    }
+            goto Element;
+        }
 
-                    json.Slice(start, raw.Length + 2).CopyTo(output[w..]);
-                    w += raw.Length + 2;
-                    output[w++] = (byte)':';
-                    f.Emitted = true;
-                    pendingMode = child.KeepsAll ? Mode.Raw : Mode.Structured;
-                    pendingSchema = child;
-                    continue;
-                }
+        end = JsonSyntax.ScanScalar(json, pos, out var escaped, out problem, out at);
+        if (end < 0)
+        {
+            return SyntaxError(state, depth, json, problem, at, maxDepth);
+        }
 
-                if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
-                {
-                    ref var f = ref frames[--depth];
-                    if (f.IsObject && f.Count > LinearDuplicateCheckLimit && state.FirstRepeatedName(f.NamesStart) is { } repeated)
-                    {
-                        depth++;
-                        return Duplicate(state, depth, json, repeated);
-                    }
+        if (escaped && !JsonEscapes.SurrogatesArePaired(json[(pos + 1)..(end - 1)]))
+        {
+            return InvalidEscape(state, depth, json);
+        }
 
-                    if (f.Mode == Mode.Structured)
-                    {
-                        output[w++] = f.IsObject ? (byte)'}' : (byte)']';
-                    }
-                    else if (f.Mode == Mode.Raw)
-                    {
-                        var end = (int)reader.BytesConsumed;
-                        json[f.RawStart..end].CopyTo(output[w..]);
-                        w += end - f.RawStart;
-                    }
+        if (mode != Mode.InsideRaw)
+        {
+            json[pos..end].CopyTo(output[w..]);
+            w += end - pos;
+        }
 
-                    state.DropNames(f.NamesStart, f.SideStart);
-                    continue;
-                }
+        pos = end;
+        goto AfterValue;
 
-                // A value: its mode comes from the property just read, or from the array it is in.
-                Mode mode;
-                JsonFieldSet? schema;
-                if (depth == 0)
-                {
-                    (mode, schema) = (pendingMode, pendingSchema);
-                }
-                else
-                {
-                    ref var parent = ref frames[depth - 1];
-                    if (parent.IsObject)
-                    {
-                        (mode, schema) = (pendingMode, pendingSchema);
-                    }
-                    else
-                    {
-                        parent.Count++;
-                        if (parent.Mode == Mode.Structured)
-                        {
-                            schema = parent.Schema!.Items!;
-                            mode = schema.KeepsAll ? Mode.Raw : Mode.Structured;
-                            if (parent.Emitted)
-                            {
-                                output[w++] = (byte)',';
-                            }
+    // A property name should start at pos, in the object of the innermost frame.
+    Name:
+        {
+            if ((uint)pos >= (uint)json.Length || json[pos] != (byte)'"')
+            {
+                return SyntaxError(state, depth, json, JsonSyntaxProblem.ExpectedPropertyName, pos, maxDepth);
+            }
 
-                            parent.Emitted = true;
-                        }
-                        else
-                        {
-                            (mode, schema) = (Mode.InsideRaw, null);
-                        }
-                    }
-                }
+            end = JsonSyntax.ScanString(json, pos, out var nameEscaped, out problem, out at);
+            if (end < 0)
+            {
+                return SyntaxError(state, depth, json, problem, at, maxDepth);
+            }
 
-                if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                {
-                    var isObject = token == JsonTokenType.StartObject;
-                    if (mode == Mode.Structured && !(isObject ? schema!.DescribesObject : schema!.Items is not null))
-                    {
-                        // The value is not the type the schema describes: keep it whole for the reader to report.
-                        mode = Mode.Raw;
-                    }
-
-                    if (mode == Mode.Structured)
-                    {
-                        output[w++] = isObject ? (byte)'{' : (byte)'[';
-                    }
-
-                    frames[depth++] = new Frame
-                    {
-                        Mode = mode,
-                        Schema = mode == Mode.Structured ? schema : null,
-                        IsObject = isObject,
-                        RawStart = (int)reader.TokenStartIndex,
-                        NamesStart = state.NameCount,
-                        SideStart = state.SideLength,
-                    };
-                    continue;
-                }
-
-                if (token == JsonTokenType.String && reader.ValueIsEscaped && !state.EscapesDecode(ref reader))
+            ref var f = ref frames[depth - 1];
+            var raw = json[(pos + 1)..(end - 1)];
+            f.Count++;
+            f.KeyStart = pos + 1;
+            f.KeyLength = raw.Length;
+            ReadOnlySpan<byte> name;
+            if (nameEscaped)
+            {
+                if (!state.TryAddUnescapedName(raw))
                 {
                     return InvalidEscape(state, depth, json);
                 }
 
-                if (mode != Mode.InsideRaw)
-                {
-                    var start = (int)reader.TokenStartIndex;
-                    var end = (int)reader.BytesConsumed;
-                    json[start..end].CopyTo(output[w..]);
-                    w += end - start;
-                }
+                name = state.LatestUnescapedName();
             }
-        }
-        catch (JsonException e)
-        {
-            return new JsonPruneError(JsonPruneErrorKind.Syntax, "", e.Message);
+            else
+            {
+                name = raw;
+                state.AddName(pos + 1, raw.Length, side: false);
+            }
+
+            if (f.Count <= LinearDuplicateCheckLimit && state.HasEarlierName(f.NamesStart, name, json))
+            {
+                return Duplicate(state, depth, json, name);
+            }
+
+            var nameStart = pos;
+            pos = JsonSyntax.SkipWhitespace(json, end);
+            if ((uint)pos >= (uint)json.Length || json[pos] != (byte)':')
+            {
+                return SyntaxError(state, depth, json, JsonSyntaxProblem.ExpectedColon, pos, maxDepth);
+            }
+
+            pos = JsonSyntax.SkipWhitespace(json, pos + 1);
+            if (f.Mode != Mode.Structured)
+            {
+                // Inside a value copied whole: walked for the checks, nothing to emit.
+                mode = Mode.InsideRaw;
+                schema = null;
+                goto Value;
+            }
+
+            if (f.Schema!.Find(name) is not { } child)
+            {
+                // Dropped: only its syntax and depth are checked.
+                pos = JsonSyntax.SkipValue(json, pos, maxDepth - depth, state.SkipScratch, out problem, out at);
+                if (pos < 0)
+                {
+                    return SyntaxError(state, depth, json, problem, at, maxDepth);
+                }
+
+                goto AfterValue;
+            }
+
+            if (f.Emitted)
+            {
+                output[w++] = (byte)',';
+            }
+
+            json[nameStart..end].CopyTo(output[w..]);
+            w += end - nameStart;
+            output[w++] = (byte)':';
+            f.Emitted = true;
+            mode = child.KeepsAll ? Mode.Raw : Mode.Structured;
+            schema = child;
+            goto Value;
         }
 
-        written = w;
-        return null;
+    // An element should start at pos, in the array of the innermost frame.
+    Element:
+        {
+            ref var f = ref frames[depth - 1];
+            f.Count++;
+            if (f.Mode == Mode.Structured)
+            {
+                schema = f.Schema!.Items!;
+                mode = schema.KeepsAll ? Mode.Raw : Mode.Structured;
+                if (f.Emitted)
+                {
+                    output[w++] = (byte)',';
+                }
+
+                f.Emitted = true;
+            }
+            else
+            {
+                mode = Mode.InsideRaw;
+                schema = null;
+            }
+
+            goto Value;
+        }
+
+    // A value ended just before pos.
+    AfterValue:
+        pos = JsonSyntax.SkipWhitespace(json, pos);
+        if (depth == 0)
+        {
+            if (pos != json.Length)
+            {
+                return SyntaxError(state, depth, json, JsonSyntaxProblem.TrailingData, pos, maxDepth);
+            }
+
+            written = w;
+            return null;
+        }
+
+        {
+            var inObject = frames[depth - 1].IsObject;
+            var b = (uint)pos < (uint)json.Length ? json[pos] : (byte)0;
+            if (b == (byte)',')
+            {
+                pos = JsonSyntax.SkipWhitespace(json, pos + 1);
+                if (inObject)
+                {
+                    goto Name;
+                }
+
+                goto Element;
+            }
+
+            if (b != (inObject ? (byte)'}' : (byte)']'))
+            {
+                return SyntaxError(state, depth, json, inObject ? JsonSyntaxProblem.ExpectedCommaOrObjectEnd : JsonSyntaxProblem.ExpectedCommaOrArrayEnd, pos, maxDepth);
+            }
+        }
+
+    // The innermost frame's object or array closes at pos.
+    Close:
+        {
+            ref var f = ref frames[--depth];
+            if (f.IsObject && f.Count > LinearDuplicateCheckLimit && state.FirstRepeatedName(f.NamesStart) is { } repeated)
+            {
+                depth++;
+                return Duplicate(state, depth, json, repeated);
+            }
+
+            if (f.Mode == Mode.Structured)
+            {
+                output[w++] = json[pos];
+            }
+            else if (f.Mode == Mode.Raw)
+            {
+                json[f.RawStart..(pos + 1)].CopyTo(output[w..]);
+                w += pos + 1 - f.RawStart;
+            }
+
+            state.DropNames(f.NamesStart, f.SideStart);
+            pos++;
+            goto AfterValue;
+        }
+
     }
+
+    private static JsonPruneError SyntaxError(State state, int depth, ReadOnlySpan<byte> json, JsonSyntaxProblem problem, int position, int maxDepth) =>
+        new(JsonPruneErrorKind.Syntax, PathTo(state, depth, json), JsonSyntaxProblemText.Describe(problem, json, position, maxDepth));
 
     private static JsonPruneError InvalidEscape(State state, int depth, ReadOnlySpan<byte> json) =>
         new(JsonPruneErrorKind.InvalidEscape, PathTo(state, depth, json), "a \\u escape is not a valid UTF-16 surrogate pair");
@@ -323,9 +398,10 @@ public static class JsonPruner
     private sealed class State
     {
         public Frame[] Frames = new Frame[65];
+        /// <summary>For <see cref="JsonSyntax.SkipValue"/>: whether each open container of a dropped value is an object.</summary>
+        public bool[] SkipScratch = new bool[65];
         private NameRef[] _names = new NameRef[256];
         private byte[] _side = new byte[1024];
-        private byte[] _scratch = new byte[256];
         private ReadOnlyMemory<byte> _json;
         private NameComparer? _comparer;
 
@@ -338,6 +414,7 @@ public static class JsonPruner
             if (Frames.Length < maxDepth + 1)
             {
                 Frames = new Frame[maxDepth + 1];
+                SkipScratch = new bool[maxDepth + 1];
             }
 
             NameCount = 0;
@@ -363,21 +440,15 @@ public static class JsonPruner
             SideLength = sideStart;
         }
 
-        /// <summary>Unescapes the current property name into the side buffer and adds it; false for an invalid escape.</summary>
-        public bool TryUnescapeName(ref Utf8JsonReader reader)
+        /// <summary>Unescapes a property name (its content between the quotes) into the side buffer and adds it; false for an unpaired surrogate escape.</summary>
+        public bool TryAddUnescapedName(ReadOnlySpan<byte> content)
         {
-            var room = reader.ValueSpan.Length;
-            if (_side.Length - SideLength < room)
+            if (_side.Length - SideLength < content.Length)
             {
-                Array.Resize(ref _side, Math.Max(_side.Length * 2, SideLength + room));
+                Array.Resize(ref _side, Math.Max(_side.Length * 2, SideLength + content.Length));
             }
 
-            int n;
-            try
-            {
-                n = reader.CopyString(_side.AsSpan(SideLength));
-            }
-            catch (InvalidOperationException)
+            if (!JsonEscapes.TryUnescape(content, _side.AsSpan(SideLength), out var n))
             {
                 return false;
             }
@@ -387,33 +458,8 @@ public static class JsonPruner
             return true;
         }
 
-        /// <summary>The name <see cref="TryUnescapeName"/> added last, from the side buffer.</summary>
+        /// <summary>The name <see cref="TryAddUnescapedName"/> added last, from the side buffer.</summary>
         public ReadOnlySpan<byte> LatestUnescapedName() => _side.AsSpan(_names[NameCount - 1].Start, _names[NameCount - 1].Length);
-
-        /// <summary>False when the current string value has an escape that does not decode (an unpaired surrogate).</summary>
-        public bool EscapesDecode(ref Utf8JsonReader reader)
-        {
-            var raw = reader.ValueSpan;
-            if (raw.IndexOf("\\u"u8) < 0)
-            {
-                return true;
-            }
-
-            if (_scratch.Length < raw.Length)
-            {
-                _scratch = new byte[Math.Max(raw.Length, _scratch.Length * 2)];
-            }
-
-            try
-            {
-                reader.CopyString(_scratch);
-                return true;
-            }
-            catch (InvalidOperationException)
-            {
-                return false;
-            }
-        }
 
         private ReadOnlySpan<byte> NameBytes(in NameRef n) => NameBytes(n, _json.Span);
 

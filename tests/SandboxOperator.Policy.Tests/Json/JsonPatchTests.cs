@@ -44,4 +44,22 @@ public class JsonPatchTests
         Assert.StartsWith("""[{"op":"add","path":"/metadata/labels/k0","value":"<value & \"quoted\">"}""", JsonPatch.ToJson(large), StringComparison.Ordinal);
         Assert.Equal(expectedSmall, JsonPatch.ToJson(small));
     }
+
+    [Fact]
+    public void A_prepared_value_is_written_and_applied_exactly_as_its_node()
+    {
+        JsonNode Node() => new JsonObject { ["key"] = "agentsandbox.io/pool", ["values"] = new JsonArray("kata", "<é & \"q\">", 1.5, null), ["empty"] = new JsonObject() };
+        var prepared = new PreparedJsonValue(Node());
+        var withPrepared = new[] { PatchOperation.Add("/spec/x", prepared), PatchOperation.Add("/spec/y", new PreparedJsonValue(JsonValue.Create("v\u00e9")!)) };
+        var withNodes = new[] { PatchOperation.Add("/spec/x", Node()), PatchOperation.Add("/spec/y", JsonValue.Create("v\u00e9")) };
+
+        Assert.Equal(JsonPatch.ToJson(withNodes), JsonPatch.ToJson(withPrepared));
+        var applied = JsonPatch.Apply(new JsonObject { ["spec"] = new JsonObject() }, withPrepared)!;
+        Assert.True(JsonNode.DeepEquals(Node(), applied["spec"]!["x"]));
+
+        // Applying copies the value: the shared node stays as it was.
+        applied["spec"]!["x"]!["key"] = "changed";
+        Assert.Equal("agentsandbox.io/pool", (string?)prepared.Node["key"]);
+        Assert.Equal(PatchOperation.Add("/spec/x", prepared.Node), withPrepared[0]);
+    }
 }
