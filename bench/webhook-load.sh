@@ -2,18 +2,22 @@
 # Load test of the admission webhook against a bare Kestrel HTTPS endpoint answering fixed
 # AdmissionReviews of the same size (bench/BareEndpoint). Loopback only; bounded in time; stops by itself.
 #
-#   bench/webhook-load.sh                 # DURATION=10 WARMUP=15 CONNECTIONS=16 by default
+#   bench/webhook-load.sh                 # DURATION=10 WARMUP=15 ROUNDS=3 CONNECTIONS=16 by default
 #   DURATION=20 CONNECTIONS=32 bench/webhook-load.sh
 #
 # Reports, for POST /mutate and POST /validate with a realistic 3-container pod review:
 #   * throughput of the operator and of the bare endpoint with wrk (HTTP/1.1) and h2load (HTTP/2),
-#     and their ratio (target >= 60 %);
+#     and their ratio (target >= 60 %). The two servers are measured in ROUNDS alternating rounds
+#     (operator then bare, then bare then operator, ...), so a slow spell of the machine hits both;
+#     the table gives the medians, the ratio of the medians and the range of the per-round ratios, and
+#     the CPU time each server used per request (from /proc/PID/stat), which machine noise moves less;
 #   * p99 latency at a fixed 1,000 req/s, generated with `h2load --rps` (10 clients x 100 req/s,
 #     HTTP/2, per-request times from --log-file) (target <= 2.5 ms).
 set -euo pipefail
 
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-15}"  # tiered JIT needs 10-15 s of saturating traffic to reach steady state
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-16}"
 OP_PORT="${OP_PORT:-19443}"
 HEALTH_PORT="${HEALTH_PORT:-19081}"
@@ -63,6 +67,7 @@ DOTNET_gcServer=0 dotnet "$OP_DLL" --state-dir "$STATE" --bind-address 127.0.0.1
   --webhook-port "$OP_PORT" --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
   --log-level warn --shutdown-delay 0 >"$TMP/operator.log" 2>&1 &
 PIDS+=($!)
+OP_PID=$!
 wait_for "http://127.0.0.1:$HEALTH_PORT/readyz" "sandbox-operator"
 
 curl -sk "https://127.0.0.1:$OP_PORT/mutate" -H 'content-type: application/json' --data-binary @"$MUTATE_REVIEW" >"$TMP/mutate-response.json"
@@ -72,6 +77,7 @@ grep -q '"allowed":true' "$TMP/validate-response.json" || { echo "webhook-load.s
 
 dotnet "$BARE_DLL" "$BARE_PORT" "$TMP/mutate-response.json" "$TMP/validate-response.json" >"$TMP/bare.log" 2>&1 &
 PIDS+=($!)
+BARE_PID=$!
 wait_for "https://127.0.0.1:$BARE_PORT/mutate" "BareEndpoint"
 
 wrk_run() { # <url> <review file> <seconds> -> "rps p99ms"
@@ -88,7 +94,7 @@ wrk_run() { # <url> <review file> <seconds> -> "rps p99ms"
 
 h2_run() { # <url> <review file> -> rps
   local out
-  out="$(h2load -c"$CONNECTIONS" -m8 -t1 -D"$DURATION" --warm-up-time=2 -d "$2" -H 'content-type: application/json' "$1")"
+  out="$(h2load -c"$CONNECTIONS" -m8 -t1 -D"$DURATION" -d "$2" -H 'content-type: application/json' "$1")"
   echo "$out" >>"$TMP/h2load.txt"
   echo "$out" | awk '/^finished in/ {gsub(",","",$4); print $4}'
 }
@@ -113,29 +119,64 @@ for target in "op:$OP_PORT" "bare:$BARE_PORT"; do
   done
 done
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One saturating run of <tool> against <name> (op or bare): appends "rps cpu_us_per_request" to R[...].
+measure() { # <name> <path> <file> <tool>
+  local name="$1" path="$2" file="$3" tool="$4" port pid t0 t1 rps p99
+  port="$OP_PORT"; pid="$OP_PID"
+  [ "$name" = bare ] && { port="$BARE_PORT"; pid="$BARE_PID"; }
+  echo "== $name /$path: $tool ${DURATION}s, c=$CONNECTIONS" >&2
+  t0="$(cpu_ticks "$pid")"
+  if [ "$tool" = wrk ]; then
+    read -r rps p99 < <(wrk_run "https://127.0.0.1:$port/$path" "$file" "$DURATION")
+    R[$name.$path.wrkp99]="${R[$name.$path.wrkp99]:-} $p99"
+  else
+    rps="$(h2_run "https://127.0.0.1:$port/$path" "$file")"
+  fi
+  t1="$(cpu_ticks "$pid")"
+  R[$name.$path.$tool]="${R[$name.$path.$tool]:-} $rps"
+  R[$name.$path.$tool.cpu]="${R[$name.$path.$tool.cpu]:-} $(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v r="$rps" -v d="$DURATION" 'BEGIN { printf "%.1f", (r > 0 ? t / hz * 1e6 / (r * d) : 0) }')"
+}
+
 for path in mutate validate; do
   file="$MUTATE_REVIEW"; [ "$path" = validate ] && file="$VALIDATE_REVIEW"
-  for target in "op:$OP_PORT" "bare:$BARE_PORT"; do
-    name="${target%%:*}"; port="${target#*:}"; url="https://127.0.0.1:$port/$path"
-    echo "== $name /$path: wrk (HTTP/1.1) ${DURATION}s, c=$CONNECTIONS" >&2
-    read -r "R[$name.$path.wrk]" "R[$name.$path.wrkp99]" < <(wrk_run "$url" "$file" "$DURATION")
-    echo "== $name /$path: h2load (HTTP/2) ${DURATION}s, c=$CONNECTIONS m=8" >&2
-    R[$name.$path.h2]="$(h2_run "$url" "$file")"
+  for tool in wrk h2; do
+    for round in $(seq 1 "$ROUNDS"); do
+      if [ $((round % 2)) -eq 1 ]; then order="op bare"; else order="bare op"; fi
+      for name in $order; do measure "$name" "$path" "$file" "$tool"; done
+    done
+  done
+  for name in op bare; do
+    url="https://127.0.0.1:$OP_PORT/$path"; [ "$name" = bare ] && url="https://127.0.0.1:$BARE_PORT/$path"
     echo "== $name /$path: h2load --rps 1000 req/s total ${DURATION}s" >&2
     read -r "R[$name.$path.rate]" "R[$name.$path.p50]" "R[$name.$path.p99]" < <(h2_fixed_rate "$url" "$file")
   done
 done
 
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2] + a[NR/2+1]) / 2 }'; }
+# The range of the ratios of the paired rounds: "min-max %".
+round_ratios() { # <operator values> <bare values>
+  paste -d' ' <(echo "$1" | tr ' ' '\n' | grep -v '^$') <(echo "$2" | tr ' ' '\n' | grep -v '^$') |
+    awk '$2 > 0 { r = 100 * $1 / $2; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r } END { printf "%.0f-%.0f %%", lo, hi }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100*a/b; else print "n/a" }'; }
 {
   echo "Webhook load ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs shared by server and load generator, loopback, TLS 1.3)"
   echo "load average before: $LOAD_BEFORE, after: $(cut -d" " -f1-3 /proc/loadavg) (other processes on the machine skew every figure)"
-  echo "DURATION=${DURATION}s WARMUP=${WARMUP}s CONNECTIONS=$CONNECTIONS; review bodies: mutate $(wc -c <"$MUTATE_REVIEW") B, validate $(wc -c <"$VALIDATE_REVIEW") B; responses: mutate $(wc -c <"$TMP/mutate-response.json") B, validate $(wc -c <"$TMP/validate-response.json") B"
+  echo "DURATION=${DURATION}s WARMUP=${WARMUP}s ROUNDS=$ROUNDS CONNECTIONS=$CONNECTIONS; review bodies: mutate $(wc -c <"$MUTATE_REVIEW") B, validate $(wc -c <"$VALIDATE_REVIEW") B; responses: mutate $(wc -c <"$TMP/mutate-response.json") B, validate $(wc -c <"$TMP/validate-response.json") B"
   echo
-  echo "| endpoint | operator wrk req/s | bare wrk req/s | ratio | operator wrk p99 | operator h2load req/s | bare h2load req/s | ratio |"
+  echo "Throughput, medians of $ROUNDS alternating rounds of ${DURATION}s (wrk: HTTP/1.1; h2load: HTTP/2, -m8); ratio of the medians (per-round range); CPU time per request:"
+  echo
+  echo "| endpoint | tool | operator req/s | bare req/s | ratio (rounds) | operator CPU/req | bare CPU/req | operator p99 (wrk) |"
   echo "|---|---|---|---|---|---|---|---|"
   for path in mutate validate; do
-    echo "| /$path | ${R[op.$path.wrk]} | ${R[bare.$path.wrk]} | $(ratio "${R[op.$path.wrk]}" "${R[bare.$path.wrk]}") | ${R[op.$path.wrkp99]} ms | ${R[op.$path.h2]} | ${R[bare.$path.h2]} | $(ratio "${R[op.$path.h2]}" "${R[bare.$path.h2]}") |"
+    for tool in wrk h2; do
+      op="$(echo "${R[op.$path.$tool]}" | median)"; bare="$(echo "${R[bare.$path.$tool]}" | median)"
+      p99="-"; [ "$tool" = wrk ] && p99="$(echo "${R[op.$path.wrkp99]}" | median) ms"
+      label="wrk"; [ "$tool" = h2 ] && label="h2load"
+      echo "| /$path | $label | $op | $bare | **$(ratio "$op" "$bare")** ($(round_ratios "${R[op.$path.$tool]}" "${R[bare.$path.$tool]}")) | $(echo "${R[op.$path.$tool.cpu]}" | median) µs | $(echo "${R[bare.$path.$tool.cpu]}" | median) µs | $p99 |"
+    done
   done
   echo
   echo "Fixed rate (h2load --rps=100 x 10 clients = 1,000 req/s, HTTP/2, ${DURATION}s):"
