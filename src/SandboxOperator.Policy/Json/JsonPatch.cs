@@ -81,27 +81,30 @@ public static class JsonPatch
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
+    /// <summary>Writes the patch as a JSON array (the body a mutating webhook base64-encodes).</summary>
+    public static byte[] Serialize(IReadOnlyList<PatchOperation> ops) => SerializeToThreadBuffer(ops).ToArray();
+
     /// <summary>
-    /// Writes the patch as a JSON array (the body a mutating webhook base64-encodes). The working buffer
-    /// is reused per thread, so the only allocation is the returned array.
+    /// Writes the patch as a JSON array into a buffer reused per thread and returns the written part,
+    /// without allocating. Caveat: the memory is valid only until the next call on the same thread, so
+    /// use it synchronously, before any <c>await</c>.
     /// </summary>
-    public static byte[] Serialize(IReadOnlyList<PatchOperation> ops)
+    public static ReadOnlyMemory<byte> SerializeToThreadBuffer(IReadOnlyList<PatchOperation> ops)
     {
-        var buffer = t_buffer ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        var buffer = t_buffer;
+        if (buffer is null || buffer.Capacity > 256 * 1024)
+        {
+            // Do not keep a huge buffer alive on the thread after an unusually large patch.
+            t_buffer = buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
+            t_writer = null;
+        }
+
         buffer.ResetWrittenCount();
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
         writer.Reset(buffer);
         Write(writer, ops);
         writer.Flush();
-        var result = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > 256 * 1024)
-        {
-            // Do not keep a huge buffer alive on the thread after an unusually large patch.
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return result;
+        return buffer.WrittenMemory;
     }
 
     /// <summary>Writes the patch as a JSON array into <paramref name="writer"/>.</summary>

@@ -1,4 +1,5 @@
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Webhook.Admission;
 
@@ -25,14 +26,14 @@ public sealed class AdmissionCall(WebhookKind webhook, string uid, AdmissionRequ
 }
 
 /// <summary>What to answer to one review: the AdmissionReview response fields and the decision behind them.</summary>
-public sealed class AdmissionOutcome(bool allowed, int code, string? message, byte[]? patch, IReadOnlyList<string> warnings, AdmissionDecision? decision, bool isError = false)
+public sealed class AdmissionOutcome(bool allowed, int code, string? message, IReadOnlyList<PatchOperation>? patch, IReadOnlyList<string> warnings, AdmissionDecision? decision, bool isError = false)
 {
     public bool Allowed { get; } = allowed;
     /// <summary>status.code of a denial (403, 400, 500, 504); 200 when allowed.</summary>
     public int Code { get; } = code;
     public string? Message { get; } = message;
-    /// <summary>The serialized RFC 6902 patch, or null when there is nothing to change.</summary>
-    public byte[]? Patch { get; } = patch;
+    /// <summary>The RFC 6902 patch, or null when there is nothing to change; the encoder serializes it into the response.</summary>
+    public IReadOnlyList<PatchOperation>? Patch { get; } = patch is { Count: > 0 } ? patch : null;
     public IReadOnlyList<string> Warnings { get; } = warnings;
     /// <summary>The policy decision, or null when the review was not decided (timeout, internal error).</summary>
     public AdmissionDecision? Decision { get; } = decision;

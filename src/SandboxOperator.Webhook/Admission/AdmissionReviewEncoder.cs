@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Webhook.Admission;
 
@@ -47,10 +48,10 @@ public static class AdmissionReviewEncoder
         w.WriteStartObject("response"u8);
         w.WriteString("uid"u8, uid);
         w.WriteBoolean("allowed"u8, outcome.Allowed);
-        if (outcome.Patch is { Length: > 2 } patch)
+        if (outcome.Patch is { } patch)
         {
             w.WriteString("patchType"u8, "JSONPatch"u8);
-            w.WriteBase64String("patch"u8, patch);
+            w.WriteBase64String("patch"u8, JsonPatch.SerializeToThreadBuffer(patch).Span);
         }
 
         if (!outcome.Allowed)

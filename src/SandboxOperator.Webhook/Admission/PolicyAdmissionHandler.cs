@@ -38,7 +38,6 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
         }
 
         // The mutation is returned even when validation will deny, so the denial lists only real problems.
-        var patch = decision.MutationPatch.Count > 0 ? JsonPatch.Serialize(decision.MutationPatch) : null;
-        return new AdmissionOutcome(true, 200, null, patch, decision.MutationWarnings, decision);
+        return new AdmissionOutcome(true, 200, null, decision.MutationPatch, decision.MutationWarnings, decision);
     }
 }

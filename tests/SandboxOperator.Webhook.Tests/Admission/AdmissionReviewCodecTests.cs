@@ -94,7 +94,7 @@ public sealed class AdmissionReviewCodecTests
     [Fact]
     public void An_empty_patch_is_not_sent()
     {
-        var outcome = new AdmissionOutcome(true, 200, null, "[]"u8.ToArray(), [], null);
+        var outcome = new AdmissionOutcome(true, 200, null, [], [], null);
 
         var json = Encode("u", outcome);
 

@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Json;
 using SandboxOperator.Webhook.Admission;
 using SandboxOperator.Webhook.Tests.Tls;
 
@@ -59,7 +61,7 @@ public sealed class DecoratorTests
         listener.Start();
 
         await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, null, [], null)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
-        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, [1, 2, 3], [], null)), metrics).HandleAsync(Call(WebhookKind.Mutate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, [PatchOperation.Add("/spec/runtimeClassName", JsonValue.Create("kata"))], [], null)), metrics).HandleAsync(Call(WebhookKind.Mutate), default);
         await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "no", null, [], null)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
         await Assert.ThrowsAsync<InvalidOperationException>(async () =>
             await new MeasuredAdmissionHandler(new Fixed(() => throw new InvalidOperationException()), metrics).HandleAsync(Call(WebhookKind.Validate), default));
