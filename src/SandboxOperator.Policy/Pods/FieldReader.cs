@@ -6,9 +6,12 @@ namespace SandboxOperator.Policy.Pods;
 /// <summary>Typed, null-tolerant reads of JSON properties that record a <see cref="FieldError"/> for every wrong type.</summary>
 internal sealed class FieldReader(string prefix)
 {
-    public List<FieldError> Errors { get; } = [];
+    private List<FieldError>? _errors;
 
-    public void Error(FieldPath path, string message) => Errors.Add(new FieldError(prefix + path.ToString(), message));
+    /// <summary>The errors recorded so far; empty (and not allocated) while every field read well.</summary>
+    public IReadOnlyList<FieldError> Errors => _errors is null ? [] : _errors;
+
+    public void Error(FieldPath path, string message) => (_errors ??= []).Add(new FieldError(prefix + path.ToString(), message));
 
     public JsonElement? Object(JsonElement parent, ReadOnlySpan<byte> prop, FieldPath path)
     {

@@ -106,7 +106,7 @@ public static class PodSpecReader
                         var i = 0;
                         foreach (var term in termArr.EnumerateArray())
                         {
-                            var at = $"{reqPath}.nodeSelectorTerms[{i++}]";
+                            var at = new FieldPath(reqPath + ".nodeSelectorTerms", i++);
                             if (term.ValueKind != JsonValueKind.Object)
                             {
                                 r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(term)}");
@@ -114,8 +114,8 @@ public static class PodSpecReader
                             }
 
                             terms.Add(new NodeSelectorTerm(
-                                ReadRequirements(r, term, "matchExpressions"u8, "matchExpressions", at),
-                                ReadRequirements(r, term, "matchFields"u8, "matchFields", at),
+                                ReadRequirements(r, term, "matchExpressions"u8, at.Then("matchExpressions")),
+                                ReadRequirements(r, term, "matchFields"u8, at.Then("matchFields")),
                                 term.TryGetProperty("matchExpressions"u8, out var mexp) && mexp.ValueKind == JsonValueKind.Array));
                         }
                     }
@@ -245,26 +245,27 @@ public static class PodSpecReader
         return r.String(sp, "type"u8, at.Then("seccompProfile.type")) ?? "";
     }
 
-    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, ReadOnlySpan<byte> prop, string propName, string at)
+    /// <param name="at">The list's path, e.g. <c>…nodeSelectorTerms[0].matchExpressions</c>; element paths are formatted only for errors.</param>
+    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, ReadOnlySpan<byte> prop, FieldPath at)
     {
-        var list = new List<NodeSelectorRequirement>();
-        if (r.Array(term, prop, $"{at}.{propName}") is not { } arr)
+        if (r.Array(term, prop, at) is not { } arr)
         {
-            return list;
+            return [];
         }
 
+        var list = new List<NodeSelectorRequirement>(arr.GetArrayLength());
         var i = 0;
         foreach (var e in arr.EnumerateArray())
         {
-            var p = $"{at}.{propName}[{i++}]";
+            var index = i++;
             if (e.ValueKind != JsonValueKind.Object)
             {
-                r.Error(p, $"must be an object, got {AgentWorkloadReader.Describe(e)}");
+                r.Error(at.Element(index), $"must be an object, got {AgentWorkloadReader.Describe(e)}");
                 continue;
             }
 
             var values = new List<string>();
-            if (r.Array(e, "values"u8, p + ".values") is { } vals)
+            if (r.Array(e, "values"u8, at.Element(index, "values")) is { } vals)
             {
                 var j = 0;
                 foreach (var v in vals.EnumerateArray())
@@ -275,14 +276,14 @@ public static class PodSpecReader
                     }
                     else
                     {
-                        r.Error($"{p}.values[{j}]", $"must be a string, got {AgentWorkloadReader.Describe(v)}");
+                        r.Error($"{at.Element(index, "values")}[{j}]", $"must be a string, got {AgentWorkloadReader.Describe(v)}");
                     }
 
                     j++;
                 }
             }
 
-            list.Add(new NodeSelectorRequirement(r.String(e, "key"u8, p + ".key") ?? "", r.String(e, "operator"u8, p + ".operator") ?? "", values));
+            list.Add(new NodeSelectorRequirement(r.String(e, "key"u8, at.Element(index, "key")) ?? "", r.String(e, "operator"u8, at.Element(index, "operator")) ?? "", values));
         }
 
         return list;

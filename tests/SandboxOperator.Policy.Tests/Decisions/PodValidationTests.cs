@@ -207,6 +207,26 @@ public class PodValidationTests
     }
 
     [Fact]
+    public void Malformed_node_affinity_requirements_are_reported_with_both_list_indices()
+    {
+        const string terms = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+        var decision = Evaluate(Pod(labels: Mcp, spec: """
+            {"containers":[{"name":"c"}],"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+              {"matchExpressions":[{"key":"zone","operator":"In","values":["a"]}]},
+              {"matchExpressions":[{"key":"zone","operator":"In","values":["a"]},{"key":5,"operator":"In","values":["b",7]},"x"],"matchFields":[{"key":"metadata.name","operator":[]}]},
+              3]}}}}
+            """));
+        Assert.Equal(400, decision.StatusCode);
+        Assert.Equal(
+            $"cannot read the pod: {terms}[1].matchExpressions[1].values[1]: must be a string, got number 7; "
+            + $"{terms}[1].matchExpressions[1].key: must be a string, got number 5; "
+            + $"{terms}[1].matchExpressions[2]: must be an object, got string \"x\"; "
+            + $"{terms}[1].matchFields[0].operator: must be a string, got a list; "
+            + $"{terms}[2]: must be an object, got number 3",
+            decision.Message);
+    }
+
+    [Fact]
     public void An_object_that_is_not_an_object_is_refused_with_a_plain_message()
     {
         var request = new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "default", "p", System.Text.Json.JsonDocument.Parse("[1]").RootElement);
