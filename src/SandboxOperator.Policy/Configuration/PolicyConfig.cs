@@ -35,14 +35,7 @@ public sealed record PolicyConfig
     };
 
     /// <summary>The sandbox runtimes, strongest first.</summary>
-    public IEnumerable<RuntimeSettings> SandboxRuntimes
-    {
-        get
-        {
-            yield return Kata;
-            yield return GVisor;
-        }
-    }
+    public SandboxRuntimeList SandboxRuntimes => new(Kata, GVisor);
 }
 
 /// <summary>A sandbox runtime: its RuntimeClass and the node pool that runs it.</summary>

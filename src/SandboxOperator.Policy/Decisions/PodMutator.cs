@@ -66,7 +66,7 @@ public static class PodMutator
 
     private static PodSpecView AddSeccomp(PodSpecView pod, RiskTier tier, PolicyConfig config, PatchValues values, string prefix, List<PatchOperation> ops)
     {
-        if (pod.PodSeccompType is not null || (pod.Containers.Count > 0 && pod.Containers.All(c => c.SeccompType is not null)))
+        if (pod.PodSeccompType is not null || AllContainersSetSeccomp(pod))
         {
             return pod;
         }
@@ -80,7 +80,7 @@ public static class PodMutator
 
     private static PodSpecView AddToleration(PodSpecView pod, TaintRef taint, PatchValues.PoolValues values, string prefix, List<PatchOperation> ops)
     {
-        if (taint.Effect == "PreferNoSchedule" || pod.Tolerations.Any(t => Tolerations.Tolerates(t, taint)))
+        if (taint.Effect == "PreferNoSchedule" || Tolerations.IndexOfTolerating(pod.Tolerations, taint) >= 0)
         {
             return pod;
         }
@@ -143,8 +143,47 @@ public static class PodMutator
     }
 
     /// <summary>True when the term already restricts the pool label to exactly this pool.</summary>
-    private static bool RequiresOnly(NodeSelectorTerm term, LabelRef label) =>
-        term.MatchExpressions.Any(e => e.Key == label.Key && e.Operator == "In" && e.Values.Count > 0 && e.Values.All(v => v == label.Value));
+    private static bool RequiresOnly(NodeSelectorTerm term, LabelRef label)
+    {
+        // Loops rather than LINQ here and below: this runs for every pod, and lambdas capturing a
+        // parameter allocate a closure on every call.
+        for (var i = 0; i < term.MatchExpressions.Count; i++)
+        {
+            var e = term.MatchExpressions[i];
+            if (e.Key == label.Key && e.Operator == "In" && e.Values.Count > 0 && AllEqual(e.Values, label.Value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AllEqual(IReadOnlyList<string> values, string value)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool AllContainersSetSeccomp(PodSpecView pod)
+    {
+        for (var i = 0; i < pod.Containers.Count; i++)
+        {
+            if (pod.Containers[i].SeccompType is null)
+            {
+                return false;
+            }
+        }
+
+        return pod.Containers.Count > 0;
+    }
 
     private static PodSpecView SetLabels(PodSpecView pod, RiskTier tier, SandboxRuntime runtime, PodClassification classification, string prefix, List<PatchOperation> ops, List<string> warnings)
     {

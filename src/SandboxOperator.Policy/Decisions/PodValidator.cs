@@ -44,8 +44,9 @@ public static class PodValidator
                 violations.Add(new Violation("seccomp-unconfined", "pod", "seccomp profile Unconfined is not allowed (spec.securityContext.seccompProfile)"));
             }
 
-            foreach (var c in pod.Containers)
+            for (var i = 0; i < pod.Containers.Count; i++)
             {
+                var c = pod.Containers[i];
                 if (c.SeccompType == "Unconfined")
                 {
                     violations.Add(new Violation("seccomp-unconfined", c.Name, $"seccomp profile Unconfined is not allowed ({c.Describe(0)})"));
@@ -59,16 +60,18 @@ public static class PodValidator
             AddIf(pod.HostNetwork, "host-network", "hostNetwork", t, violations);
             AddIf(pod.HostPid, "host-pid", "hostPID", t, violations);
             AddIf(pod.HostIpc, "host-ipc", "hostIPC", t, violations);
-            foreach (var c in pod.Containers)
+            for (var i = 0; i < pod.Containers.Count; i++)
             {
+                var c = pod.Containers[i];
                 if (c.Privileged)
                 {
                     violations.Add(new Violation("privileged", c.Name, $"privileged {c.Describe(0)} is not allowed at tier {t}: it bypasses the sandbox"));
                 }
             }
 
-            foreach (var v in pod.HostPathVolumes)
+            for (var i = 0; i < pod.HostPathVolumes.Count; i++)
             {
+                var v = pod.HostPathVolumes[i];
                 violations.Add(new Violation("host-path", v, $"hostPath volume \"{v}\" is not allowed at tier {t}: it bypasses the sandbox"));
             }
         }
@@ -81,16 +84,21 @@ public static class PodValidator
         var rc = className is null ? null : state.RuntimeClass(className);
         var reach = PlacementAnalyzer.Reach(pod, rc, config, state);
         var runtimeName = TierNames.LabelValue(runtime);
+        var reachesOwnPool = false;
         foreach (var r in reach)
         {
-            if (r.Pool != runtime)
+            if (r.Pool == runtime)
+            {
+                reachesOwnPool = true;
+            }
+            else
             {
                 violations.Add(new Violation("pool-separation", TierNames.LabelValue(r.Pool),
                     $"a {runtimeName} pod could land on the {PlacementAnalyzer.PoolName(r.Pool, config)}: {r.How}"));
             }
         }
 
-        if (config.SettingsFor(runtime) is { } own && reach.All(r => r.Pool != runtime))
+        if (config.SettingsFor(runtime) is { } own && !reachesOwnPool)
         {
             var cause = pod.NodeName is not { Length: > 0 } && !PlacementAnalyzer.ToleratesPoolTaint(pod, rc, own.Pool.Taint)
                 ? $"it has no toleration for {own.Pool.Taint}"

@@ -14,13 +14,18 @@ namespace SandboxOperator.Policy.Json;
 /// </remarks>
 public sealed class JsonFieldSet
 {
-    private readonly byte[][] _names;
-    private readonly JsonFieldSet[] _values;
+    /// <summary>The listed properties grouped by the length of their UTF-8 name: <c>[length][i]</c>.</summary>
+    private readonly (byte[] Name, JsonFieldSet Value)[][] _byLength;
 
     private JsonFieldSet(byte[][] names, JsonFieldSet[] values, JsonFieldSet? items, bool describesObject)
     {
-        _names = names;
-        _values = values;
+        var longest = names.Length == 0 ? -1 : names.Max(n => n.Length);
+        _byLength = new (byte[], JsonFieldSet)[longest + 1][];
+        for (var length = 0; length <= longest; length++)
+        {
+            _byLength[length] = [.. names.Select((n, i) => (n, values[i])).Where(p => p.n.Length == length)];
+        }
+
         Items = items;
         DescribesObject = describesObject;
     }
@@ -57,13 +62,16 @@ public sealed class JsonFieldSet
     /// <summary>The node of property <paramref name="utf8Name"/> (unescaped UTF-8), or null when it is dropped.</summary>
     public JsonFieldSet? Find(ReadOnlySpan<byte> utf8Name)
     {
-        var names = _names;
-        for (var i = 0; i < names.Length; i++)
+        if ((uint)utf8Name.Length >= (uint)_byLength.Length)
         {
-            var candidate = names[i];
-            if (candidate.Length == utf8Name.Length && (candidate.Length == 0 || candidate[0] == utf8Name[0]) && utf8Name.SequenceEqual(candidate))
+            return null;
+        }
+
+        foreach (var (name, value) in _byLength[utf8Name.Length])
+        {
+            if (utf8Name.SequenceEqual(name))
             {
-                return _values[i];
+                return value;
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Pods;
@@ -60,13 +61,18 @@ public static class PlacementAnalyzer
     /// <summary>True when the pod (or its RuntimeClass's scheduling) tolerates the taint, or the taint does not keep pods out.</summary>
     public static bool ToleratesPoolTaint(PodSpecView pod, RuntimeClassInfo? rc, TaintRef taint) =>
         taint.Effect == "PreferNoSchedule"
-        || pod.Tolerations.Any(t => Tolerations.Tolerates(t, taint))
-        || (rc is not null && rc.Tolerations.Any(t => Tolerations.Tolerates(t, taint)));
+        || Tolerations.IndexOfTolerating(pod.Tolerations, taint) >= 0
+        || (rc is not null && Tolerations.IndexOfTolerating(rc.Tolerations, taint) >= 0);
 
     /// <summary>A human name for a pool, e.g. <c>kata pool (agentsandbox.io/pool=kata)</c>.</summary>
     public static string PoolName(SandboxRuntime pool, PolicyConfig config) =>
         config.SettingsFor(pool) is { } s ? $"{TierNames.LabelValue(pool)} pool ({s.Pool.Label})" : "general nodes";
 
+    /// <remarks>
+    /// The explanation is a function so that its text is formatted only when a message needs it. The
+    /// functions are made by the <c>Explain</c> overloads, never by lambdas here: a
+    /// lambda capturing a parameter or a loop variable would allocate its closure on every call.
+    /// </remarks>
     private static Func<string>? HowReaches(PodSpecView pod, RuntimeClassInfo? rc, SandboxRuntime pool, PolicyConfig config, IClusterState state)
     {
         if (!SelectorsAllow(pod, rc, pool, config, state))
@@ -78,10 +84,10 @@ public static class PlacementAnalyzer
         {
             if (state.Node(nodeName) is not { } node)
             {
-                return () => $"spec.nodeName \"{nodeName}\" names a node the operator does not know";
+                return Explain("spec.nodeName \"{0}\" names a node the operator does not know", nodeName);
             }
 
-            return PoolsOf(node, config).Contains(pool) ? () => $"spec.nodeName \"{nodeName}\" is a node of that pool" : null;
+            return PoolsOf(node, config).Contains(pool) ? Explain("spec.nodeName \"{0}\" is a node of that pool", nodeName) : null;
         }
 
         if (config.SettingsFor(pool) is not { } settings)
@@ -92,34 +98,38 @@ public static class PlacementAnalyzer
         var taint = settings.Pool.Taint;
         if (taint.Effect == "PreferNoSchedule")
         {
-            return () => $"the pool's taint {taint} is only PreferNoSchedule";
+            return Explain("the pool's taint {0} is only PreferNoSchedule", taint);
         }
 
-        foreach (var t in pod.Tolerations)
+        if (Tolerations.IndexOfTolerating(pod.Tolerations, taint) is >= 0 and var own)
         {
-            if (Tolerations.Tolerates(t, taint))
-            {
-                return () => $"toleration {Tolerations.Describe(t)} tolerates the pool's taint";
-            }
+            return Explain(pod.Tolerations[own]);
         }
 
-        if (rc is not null)
+        if (rc is not null && Tolerations.IndexOfTolerating(rc.Tolerations, taint) is >= 0 and var added)
         {
-            foreach (var t in rc.Tolerations)
-            {
-                if (Tolerations.Tolerates(t, taint))
-                {
-                    return () => $"RuntimeClass \"{rc.Name}\" adds toleration {Tolerations.Describe(t)}";
-                }
-            }
+            return Explain(rc, rc.Tolerations[added]);
         }
 
         return null;
     }
 
-    private static bool SelectorsAllow(PodSpecView pod, RuntimeClassInfo? rc, SandboxRuntime pool, PolicyConfig config, IClusterState state)
+    private static Func<string> Explain(string format, object argument) => () => string.Format(CultureInfo.InvariantCulture, format, argument);
+
+    private static Func<string> Explain(Toleration t) => () => $"toleration {Tolerations.Describe(t)} tolerates the pool's taint";
+
+    private static Func<string> Explain(RuntimeClassInfo rc, Toleration t) => () => $"RuntimeClass \"{rc.Name}\" adds toleration {Tolerations.Describe(t)}";
+
+    /// <summary>Whether a node of <paramref name="pool"/> could match the node selector as far as pool labels tell.</summary>
+    private static bool SelectorAllows(IReadOnlyDictionary<string, string> selector, SandboxRuntime pool, PolicyConfig config)
     {
-        foreach (var (key, value) in pod.NodeSelector)
+        // Counted first: enumerating a dictionary through its interface allocates, even an empty one.
+        if (selector.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var (key, value) in selector)
         {
             var (known, nodeValue) = PoolNodeLabel(pool, key, config);
             if (known && nodeValue != value)
@@ -128,16 +138,14 @@ public static class PlacementAnalyzer
             }
         }
 
-        if (rc is not null)
+        return true;
+    }
+
+    private static bool SelectorsAllow(PodSpecView pod, RuntimeClassInfo? rc, SandboxRuntime pool, PolicyConfig config, IClusterState state)
+    {
+        if (!SelectorAllows(pod.NodeSelector, pool, config) || (rc is not null && !SelectorAllows(rc.NodeSelector, pool, config)))
         {
-            foreach (var (key, value) in rc.NodeSelector)
-            {
-                var (known, nodeValue) = PoolNodeLabel(pool, key, config);
-                if (known && nodeValue != value)
-                {
-                    return false;
-                }
-            }
+            return false;
         }
 
         if (pod.RequiredNodeTerms is not { Count: > 0 } terms)
@@ -145,9 +153,9 @@ public static class PlacementAnalyzer
             return true;
         }
 
-        foreach (var term in terms)
+        for (var i = 0; i < terms.Count; i++)
         {
-            if (TermAllows(term, pool, config, state))
+            if (TermAllows(terms[i], pool, config, state))
             {
                 return true;
             }
@@ -159,8 +167,9 @@ public static class PlacementAnalyzer
     /// <summary>True when some node of <paramref name="pool"/> could satisfy every requirement of the term.</summary>
     public static bool TermAllows(NodeSelectorTerm term, SandboxRuntime pool, PolicyConfig config, IClusterState state)
     {
-        foreach (var req in term.MatchExpressions)
+        for (var i = 0; i < term.MatchExpressions.Count; i++)
         {
+            var req = term.MatchExpressions[i];
             var (known, value) = PoolNodeLabel(pool, req.Key, config);
             if (known && !Satisfies(req, value))
             {
@@ -168,8 +177,9 @@ public static class PlacementAnalyzer
             }
         }
 
-        foreach (var req in term.MatchFields)
+        for (var i = 0; i < term.MatchFields.Count; i++)
         {
+            var req = term.MatchFields[i];
             if (req.Key == "metadata.name" && req.Operator == "In" && !req.Values.Any(name => state.Node(name) is not { } n || PoolsOf(n, config).Contains(pool)))
             {
                 return false;

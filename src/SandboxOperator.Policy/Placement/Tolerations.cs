@@ -26,6 +26,20 @@ public static class Tolerations
         return t.Key == taint.Key && t.Value == taint.Value;
     }
 
+    /// <summary>The index of the first of <paramref name="tolerations"/> that tolerates the taint, or -1. Allocates nothing.</summary>
+    public static int IndexOfTolerating(IReadOnlyList<Toleration> tolerations, TaintRef taint)
+    {
+        for (var i = 0; i < tolerations.Count; i++)
+        {
+            if (Tolerates(tolerations[i], taint))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>A short rendering for messages, e.g. <c>{operator: Exists}</c> or <c>agentsandbox.io/pool=kata:NoSchedule</c>.</summary>
     public static string Describe(Toleration t)
     {

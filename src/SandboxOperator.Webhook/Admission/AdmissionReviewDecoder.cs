@@ -112,25 +112,9 @@ public static class AdmissionReviewDecoder
             return false;
         }
 
-        var operationText = OptionalString(request, "operation"u8, "request.operation", out error);
-        if (error is not null)
+        if (ReadOperation(request, out error) is not { } operation)
         {
             return false;
-        }
-
-        AdmissionOperation operation;
-        switch (operationText)
-        {
-            case "CREATE": operation = AdmissionOperation.Create; break;
-            case "UPDATE": operation = AdmissionOperation.Update; break;
-            case "DELETE": operation = AdmissionOperation.Delete; break;
-            case "CONNECT": operation = AdmissionOperation.Connect; break;
-            case null:
-                error = "request.operation is missing";
-                return false;
-            default:
-                error = $"request.operation \"{operationText}\" is not one of CREATE, UPDATE, DELETE, CONNECT";
-                return false;
         }
 
         var ns = OptionalString(request, "namespace"u8, "request.namespace", out error) ?? "";
@@ -174,6 +158,46 @@ public static class AdmissionReviewDecoder
             MutationApplied: webhook == WebhookKind.Validate);
         call = new AdmissionCall(webhook, uid, admission, displayName);
         return true;
+    }
+
+    /// <summary>The operation, compared as UTF-8 without making a string of it; null with the error otherwise.</summary>
+    private static AdmissionOperation? ReadOperation(JsonElement request, out string? error)
+    {
+        error = null;
+        if (!request.TryGetProperty("operation"u8, out var op) || op.ValueKind == JsonValueKind.Null)
+        {
+            error = "request.operation is missing";
+            return null;
+        }
+
+        if (op.ValueKind != JsonValueKind.String)
+        {
+            error = "request.operation must be a string";
+            return null;
+        }
+
+        if (op.ValueEquals("CREATE"u8))
+        {
+            return AdmissionOperation.Create;
+        }
+
+        if (op.ValueEquals("UPDATE"u8))
+        {
+            return AdmissionOperation.Update;
+        }
+
+        if (op.ValueEquals("DELETE"u8))
+        {
+            return AdmissionOperation.Delete;
+        }
+
+        if (op.ValueEquals("CONNECT"u8))
+        {
+            return AdmissionOperation.Connect;
+        }
+
+        error = $"request.operation \"{op.GetString()}\" is not one of CREATE, UPDATE, DELETE, CONNECT";
+        return null;
     }
 
     private static RequestUser ReadUser(JsonElement request, out string? error)
