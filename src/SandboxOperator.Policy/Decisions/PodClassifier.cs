@@ -22,8 +22,10 @@ public static class PodClassifier
         var mcpWorkload = false;
 
         pod.Labels.TryGetValue(WellKnown.WorkloadLabel, out var workloadLabel);
-        foreach (var w in state.WorkloadsIn(@namespace))
+        var candidates = state.WorkloadsIn(@namespace);
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var w = candidates[i];
             if (w.Name != workloadLabel && !LabelSelectorMatcher.Matches(w.Spec.Selector, pod.Labels))
             {
                 continue;

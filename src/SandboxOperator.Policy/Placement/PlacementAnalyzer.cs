@@ -180,13 +180,27 @@ public static class PlacementAnalyzer
         for (var i = 0; i < term.MatchFields.Count; i++)
         {
             var req = term.MatchFields[i];
-            if (req.Key == "metadata.name" && req.Operator == "In" && !req.Values.Any(name => state.Node(name) is not { } n || PoolsOf(n, config).Contains(pool)))
+            if (req.Key == "metadata.name" && req.Operator == "In" && !AnyNodeMayBeIn(req.Values, pool, config, state))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>Whether some of the named nodes is unknown (it may be anywhere) or belongs to <paramref name="pool"/>.</summary>
+    private static bool AnyNodeMayBeIn(IReadOnlyList<string> nodeNames, SandboxRuntime pool, PolicyConfig config, IClusterState state)
+    {
+        for (var i = 0; i < nodeNames.Count; i++)
+        {
+            if (state.Node(nodeNames[i]) is not { } node || PoolsOf(node, config).Contains(pool))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ internal sealed class FieldReader(string prefix)
     private List<FieldError>? _errors;
 
     /// <summary>The errors recorded so far; empty (and not allocated) while every field read well.</summary>
-    public IReadOnlyList<FieldError> Errors => _errors is null ? [] : _errors;
+    public IReadOnlyList<FieldError> Errors => _errors is null ? System.Array.Empty<FieldError>() : _errors;
 
     public void Error(FieldPath path, string message) => (_errors ??= []).Add(new FieldError(prefix + path.ToString(), message));
 
