@@ -43,6 +43,7 @@ internal static class JsonSyntax
         var first = position + 1;
         if (Vector128.IsHardwareAccelerated && first <= json.Length - Vector128<byte>.Count)
         {
+            // In bounds: first + 16 <= json.Length.
             var v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(json), (nuint)first);
             var hits = SpecialInString(v);
             if (hits != Vector128<byte>.Zero)
@@ -332,6 +333,7 @@ internal static class JsonSyntax
             ref var origin = ref MemoryMarshal.GetReference(json);
             for (; i <= json.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
             {
+                // In bounds: i + 16 <= json.Length.
                 var hits = SpecialInString(Vector128.LoadUnsafe(ref origin, (nuint)i));
                 if (hits != Vector128<byte>.Zero)
                 {
