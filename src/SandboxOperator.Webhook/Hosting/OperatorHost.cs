@@ -99,6 +99,11 @@ public static class OperatorHost
             {
                 throw new StartupException(e.Message, e);
             }
+
+            var validator = clientValidator;
+            services.AddSingleton(validator);
+            services.AddSingleton(sp => new ClientCaFileSource(caFile, validator, options.TlsCheckInterval, sp.GetRequiredService<ILogger<ClientCaFileSource>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<ClientCaFileSource>());
         }
 
         builder.WebHost.ConfigureKestrel(k =>

@@ -30,7 +30,7 @@ public static class OperatorOptionsReader
         ("metrics-port", "MetricsPort", "HTTP port of /metrics (default 8080)"),
         ("tls-cert-file", "TlsCertFile", "PEM serving certificate; reloaded on change (with --tls-key-file)"),
         ("tls-key-file", "TlsKeyFile", "PEM private key of --tls-cert-file"),
-        ("client-ca-file", "ClientCaFile", "PEM CA bundle; when set, clients must present a certificate issued by it (mTLS)"),
+        ("client-ca-file", "ClientCaFile", "PEM CA bundle; when set, clients must present a certificate issued by it (mTLS); re-read every --tls-check-interval"),
         ("tls-secret-name", "TlsSecretName", "Secret holding the self-managed CA and certificate (default sandbox-operator-webhook-tls)"),
         ("service-name", "ServiceName", "Service name the self-managed certificate is issued for (default sandbox-operator-webhook)"),
         ("namespace", "Namespace", "namespace of the Service and Secret (default $POD_NAMESPACE, else default)"),
@@ -40,7 +40,7 @@ public static class OperatorOptionsReader
         ("review-timeout", "ReviewTimeout", "deadline of one review, e.g. 4s (default 4s)"),
         ("shutdown-delay", "ShutdownDelay", "time /readyz reports 503 before the listeners close (default 5s)"),
         ("shutdown-timeout", "ShutdownTimeout", "maximum time of a graceful stop, delay included (default 25s)"),
-        ("tls-check-interval", "TlsCheckInterval", "periodic check of certificate files / the certificate Secret (default 10s)"),
+        ("tls-check-interval", "TlsCheckInterval", "periodic check of certificate files, the client CA file and the certificate Secret (default 10s)"),
     ];
 
     public static string Usage

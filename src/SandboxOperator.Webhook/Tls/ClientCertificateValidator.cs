@@ -7,32 +7,57 @@ namespace SandboxOperator.Webhook.Tls;
 /// <summary>
 /// Checks client certificates for mTLS against the CAs of <c>--client-ca-file</c> only
 /// (<see cref="X509ChainTrustMode.CustomRootTrust"/>; the system roots are not trusted), requiring the
-/// clientAuth usage when the certificate restricts its usages.
+/// clientAuth usage when the certificate restricts its usages. The CAs can be replaced while serving
+/// (<see cref="ClientCaFileSource"/>); each handshake checks against the set current when it starts, and
+/// connections already established stay open.
 /// </summary>
 public sealed class ClientCertificateValidator
 {
     private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
-    private readonly X509Certificate2Collection _roots;
+    private volatile X509Certificate2Collection _roots;
 
     public ClientCertificateValidator(X509Certificate2Collection roots)
     {
-        if (roots.Count == 0)
-        {
-            throw new CertificateLoadException("the client CA bundle contains no certificate");
-        }
-
-        _roots = roots;
+        _roots = NonEmpty(roots);
     }
 
+    /// <summary>The number of CA certificates trusted now.</summary>
+    public int CaCount => _roots.Count;
+
     /// <summary>Loads the CA bundle; throws <see cref="CertificateLoadException"/> naming the file.</summary>
-    public static ClientCertificateValidator FromFile(string path)
+    public static ClientCertificateValidator FromFile(string path) => new(LoadBundle(path));
+
+    /// <summary>Trusts <paramref name="roots"/> instead of the current CAs, from the next handshake on.</summary>
+    public void Replace(X509Certificate2Collection roots) => _roots = NonEmpty(roots);
+
+    private static X509Certificate2Collection NonEmpty(X509Certificate2Collection roots) =>
+        roots.Count > 0 ? roots : throw new CertificateLoadException("the client CA bundle contains no certificate");
+
+    /// <summary>Reads the PEM certificates of a CA bundle; throws <see cref="CertificateLoadException"/> naming the file.</summary>
+    public static X509Certificate2Collection LoadBundle(string path)
+    {
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CertificateLoadException($"--client-ca-file {path}: {e.Message}", e);
+        }
+
+        return ParseBundle(pem, path);
+    }
+
+    /// <summary>The PEM certificates of <paramref name="pem"/>; throws <see cref="CertificateLoadException"/> naming <paramref name="path"/>.</summary>
+    public static X509Certificate2Collection ParseBundle(string pem, string path)
     {
         var roots = new X509Certificate2Collection();
         try
         {
-            roots.ImportFromPemFile(path);
+            roots.ImportFromPem(pem);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new CertificateLoadException($"--client-ca-file {path}: {e.Message}", e);
         }
@@ -42,7 +67,7 @@ public sealed class ClientCertificateValidator
             throw new CertificateLoadException($"--client-ca-file {path}: contains no PEM certificate");
         }
 
-        return new ClientCertificateValidator(roots);
+        return roots;
     }
 
     /// <summary>For <c>HttpsConnectionAdapterOptions.ClientCertificateValidation</c>.</summary>
@@ -55,7 +80,7 @@ public sealed class ClientCertificateValidator
 
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_roots);
+        chain.ChainPolicy.CustomTrustStore.AddRange(_roots);  // one read: a concurrent Replace swaps the whole set
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.ApplicationPolicy.Add(ClientAuth);
         if (presented is not null)

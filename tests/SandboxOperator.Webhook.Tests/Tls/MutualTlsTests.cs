@@ -34,4 +34,61 @@ public sealed class MutualTlsTests
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(host.HealthUri("/healthz"))).StatusCode);
     }
+
+    [Fact]
+    public async Task A_new_client_ca_bundle_on_disk_is_trusted_without_a_restart_and_one_that_does_not_load_changes_nothing()
+    {
+        using var certs = new TestCertificates();
+        certs.WriteServing();
+        certs.WriteCa();
+        await using var host = await RunningHost.StartAsync(
+            RunningHost.DefaultOptions with { TlsCertFile = certs.CertFile, TlsKeyFile = certs.KeyFile, ClientCaFile = certs.CaFile, TlsCheckInterval = TimeSpan.FromMilliseconds(200) },
+            trustedCa: certs.Trusted);
+        var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject("p", "agents"));
+        using var newCa = CertificateFactory.CreateCa("next-apiserver-ca", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        using var oldClient = CertificateFactory.IssueClient(certs.Ca, "kube-apiserver", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        using var newClient = CertificateFactory.IssueClient(newCa, "kube-apiserver", DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+
+        async Task<bool> Served(System.Security.Cryptography.X509Certificates.X509Certificate2 client)
+        {
+            try
+            {
+                // A new client each time: a new TLS handshake, checked against the CAs trusted now.
+                return (await host.ReviewAsync("/validate", review, host.Client(clientCertificate: client))).Allowed;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }
+
+        async Task Eventually(Func<Task<bool>> condition, string what)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!await condition())
+            {
+                Assert.True(DateTime.UtcNow < deadline, what + ": " + string.Join(" | ", host.Logs.Events.Select(e => e.RenderMessage())));
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(await Served(oldClient));
+        Assert.False(await Served(newClient));
+
+        // Rotation, step 1: both CAs.
+        File.WriteAllText(certs.CaFile, certs.Ca.ExportCertificatePem() + "\n" + newCa.ExportCertificatePem() + "\n");
+        await Eventually(() => Served(newClient), "the bundle with both CAs was not picked up within 15 s");
+        Assert.True(await Served(oldClient));
+
+        // Step 2: only the new CA.
+        File.WriteAllText(certs.CaFile, newCa.ExportCertificatePem());
+        await Eventually(async () => !await Served(oldClient), "the old CA was still trusted 15 s after it left the bundle");
+        Assert.True(await Served(newClient));
+
+        // A bundle that does not load keeps the CAs that are trusted now.
+        File.WriteAllText(certs.CaFile, "not a certificate");
+        await Eventually(() => Task.FromResult(host.Logs.Events.Any(e => e.RenderMessage().Contains("keeping the current client CAs", StringComparison.Ordinal) && e.RenderMessage().Contains("contains no PEM certificate", StringComparison.Ordinal))), "no warning about the bundle that does not load");
+        Assert.True(await Served(newClient));
+        Assert.False(await Served(oldClient));
+    }
 }
