@@ -36,9 +36,9 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
 
     /// <summary>
     /// For the pruned review, which <see cref="JsonPruner"/> has already checked: duplicate property names
-    /// are refused there, for the whole body, because the API server's Go decoder keeps the last value of
-    /// a repeated key and any reading that could differ from it (first value, or a check on one copy while
-    /// the other is stored) would let a pod be judged on a spec other than the one that runs.
+    /// are refused there, in every part that is kept, because the API server's Go decoder keeps the last
+    /// value of a repeated key and any reading that could differ from it (first value, or a check on one
+    /// copy while the other is stored) would let a pod be judged on a spec other than the one that runs.
     /// </summary>
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth };
     private static readonly JsonWriterOptions ErrorWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -160,6 +160,14 @@ public static class AdmissionReviewDecoder
         return true;
     }
 
+    private static readonly (byte[] Name, AdmissionOperation Operation)[] Operations =
+    [
+        ("CREATE"u8.ToArray(), AdmissionOperation.Create),
+        ("UPDATE"u8.ToArray(), AdmissionOperation.Update),
+        ("DELETE"u8.ToArray(), AdmissionOperation.Delete),
+        ("CONNECT"u8.ToArray(), AdmissionOperation.Connect),
+    ];
+
     /// <summary>The operation, compared as UTF-8 without making a string of it; null with the error otherwise.</summary>
     private static AdmissionOperation? ReadOperation(JsonElement request, out string? error)
     {
@@ -176,24 +184,12 @@ public static class AdmissionReviewDecoder
             return null;
         }
 
-        if (op.ValueEquals("CREATE"u8))
+        foreach (var (name, operation) in Operations)
         {
-            return AdmissionOperation.Create;
-        }
-
-        if (op.ValueEquals("UPDATE"u8))
-        {
-            return AdmissionOperation.Update;
-        }
-
-        if (op.ValueEquals("DELETE"u8))
-        {
-            return AdmissionOperation.Delete;
-        }
-
-        if (op.ValueEquals("CONNECT"u8))
-        {
-            return AdmissionOperation.Connect;
+            if (op.ValueEquals(name))
+            {
+                return operation;
+            }
         }
 
         error = $"request.operation \"{op.GetString()}\" is not one of CREATE, UPDATE, DELETE, CONNECT";

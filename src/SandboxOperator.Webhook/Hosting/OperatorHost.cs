@@ -91,19 +91,18 @@ public static class OperatorHost
         ClientCertificateValidator? clientValidator = null;
         if (options.ClientCaFile is { } caFile)
         {
+            ClientCaFileSource.Bundle bundle;
             try
             {
-                clientValidator = ClientCertificateValidator.FromFile(caFile);
+                bundle = ClientCaFileSource.Load(caFile);
             }
             catch (CertificateLoadException e)
             {
                 throw new StartupException(e.Message, e);
             }
 
-            var validator = clientValidator;
-            services.AddSingleton(validator);
-            services.AddSingleton(sp => new ClientCaFileSource(caFile, validator, options.TlsCheckInterval, sp.GetRequiredService<ILogger<ClientCaFileSource>>()));
-            services.AddHostedService(sp => sp.GetRequiredService<ClientCaFileSource>());
+            var validator = clientValidator = new ClientCertificateValidator(bundle.Roots);
+            services.AddHostedService(sp => new ClientCaFileSource(caFile, validator, bundle, options.TlsCheckInterval, sp.GetRequiredService<ILogger<ClientCaFileSource>>()));
         }
 
         builder.WebHost.ConfigureKestrel(k =>

@@ -21,54 +21,11 @@ public sealed class ClientCertificateValidator
         _roots = NonEmpty(roots);
     }
 
-    /// <summary>The number of CA certificates trusted now.</summary>
-    public int CaCount => _roots.Count;
-
-    /// <summary>Loads the CA bundle; throws <see cref="CertificateLoadException"/> naming the file.</summary>
-    public static ClientCertificateValidator FromFile(string path) => new(LoadBundle(path));
-
     /// <summary>Trusts <paramref name="roots"/> instead of the current CAs, from the next handshake on.</summary>
     public void Replace(X509Certificate2Collection roots) => _roots = NonEmpty(roots);
 
     private static X509Certificate2Collection NonEmpty(X509Certificate2Collection roots) =>
         roots.Count > 0 ? roots : throw new CertificateLoadException("the client CA bundle contains no certificate");
-
-    /// <summary>Reads the PEM certificates of a CA bundle; throws <see cref="CertificateLoadException"/> naming the file.</summary>
-    public static X509Certificate2Collection LoadBundle(string path)
-    {
-        string pem;
-        try
-        {
-            pem = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CertificateLoadException($"--client-ca-file {path}: {e.Message}", e);
-        }
-
-        return ParseBundle(pem, path);
-    }
-
-    /// <summary>The PEM certificates of <paramref name="pem"/>; throws <see cref="CertificateLoadException"/> naming <paramref name="path"/>.</summary>
-    public static X509Certificate2Collection ParseBundle(string pem, string path)
-    {
-        var roots = new X509Certificate2Collection();
-        try
-        {
-            roots.ImportFromPem(pem);
-        }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
-        {
-            throw new CertificateLoadException($"--client-ca-file {path}: {e.Message}", e);
-        }
-
-        if (roots.Count == 0)
-        {
-            throw new CertificateLoadException($"--client-ca-file {path}: contains no PEM certificate");
-        }
-
-        return roots;
-    }
 
     /// <summary>For <c>HttpsConnectionAdapterOptions.ClientCertificateValidation</c>.</summary>
     public bool Validate(X509Certificate2 certificate, X509Chain? presented, SslPolicyErrors errors)

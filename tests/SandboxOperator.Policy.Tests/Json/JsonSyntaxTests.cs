@@ -42,8 +42,7 @@ public sealed class JsonSyntaxTests
         int accepted = 0, refused = 0, otherRefusals = 0;
         for (var n = 0; n < 20_000; n++)
         {
-            var text = new StringBuilder();
-            RandomDocument(random, text, depth: 0);
+            var text = new StringBuilder(RandomJson.Write(RandomJson.Value(random, depth: 0), random));
             var mutations = random.Next(4);
             for (var m = 0; m < mutations; m++)
             {
@@ -52,7 +51,7 @@ public sealed class JsonSyntaxTests
 
             var input = Encoding.UTF8.GetBytes(text.ToString());
             var maxDepth = random.Next(3) == 0 ? random.Next(1, 5) : 64;
-            var keep = random.Next(2) == 0 ? All : RandomKeep(random, depth: 0);
+            var keep = random.Next(4) == 0 ? All : RandomKeep(random, depth: 0);
             var expectedValid = ReaderAccepts(input, maxDepth);
             var error = Prune(input, keep, maxDepth);
             var context = $"case #{n}, max depth {maxDepth}: {text}";
@@ -161,61 +160,28 @@ public sealed class JsonSyntaxTests
 
     // ---- Generators ----
 
-    private static readonly string[] Scalars =
-    [
-        "0", "-1", "1.5", "1e3", "-0.0", "2E-7", "123456789", "true", "false", "null",
-        "\"\"", "\"text\"", "\"q\\\"uote\"", "\"\\u00e9\\/\"", "\"\\ud83d\\ude00\"", "\"café\"", "\"\\t\\b\\f\\r\\n\\\\\"",
-    ];
-
-    private static readonly string[] Names = ["a", "b", "keep", "drop", "spec", "é", "x\\\"y", "\\u006b"];
-
-    private static readonly string[] Spaces = ["", "", "", " ", "\n", "\t", "\r\n "];
+    private const string Structural = "{}[],:\"";
 
     /// <summary>Single characters that make or break JSON syntax.</summary>
     private const string Alphabet = "{}[]:,\"\\/ \t\n0123456789-+.eEtrufalsnxuA\u0001\u001f\u007fé";
 
-    private static void RandomDocument(Random random, StringBuilder sb, int depth)
-    {
-        var roll = random.Next(depth == 0 ? 6 : 10);
-        sb.Append(Spaces[random.Next(Spaces.Length)]);
-        if (depth >= 6 || roll >= 6)
-        {
-            sb.Append(Scalars[random.Next(Scalars.Length)]);
-        }
-        else if (roll < 3)
-        {
-            sb.Append('{');
-            var count = random.Next(5);
-            var names = Names.OrderBy(_ => random.Next()).Take(count).ToList();
-            for (var i = 0; i < names.Count; i++)
-            {
-                sb.Append(i > 0 ? "," : "").Append(Spaces[random.Next(Spaces.Length)]).Append('"').Append(names[i]).Append('"')
-                    .Append(Spaces[random.Next(Spaces.Length)]).Append(':');
-                RandomDocument(random, sb, depth + 1);
-            }
-
-            sb.Append(Spaces[random.Next(Spaces.Length)]).Append('}');
-        }
-        else
-        {
-            sb.Append('[');
-            var count = random.Next(5);
-            for (var i = 0; i < count; i++)
-            {
-                sb.Append(i > 0 ? "," : "");
-                RandomDocument(random, sb, depth + 1);
-            }
-
-            sb.Append(Spaces[random.Next(Spaces.Length)]).Append(']');
-        }
-
-        sb.Append(Spaces[random.Next(Spaces.Length)]);
-    }
-
+    /// <summary>
+    /// Inserts, deletes or replaces one character; half the time next to a structural character, where
+    /// most grammar rules apply (a comma before a closing bracket, a missing colon, ...).
+    /// </summary>
     private static void Mutate(Random random, StringBuilder text)
     {
         var at = random.Next(text.Length + 1);
         var c = Alphabet[random.Next(Alphabet.Length)];
+        if (random.Next(2) == 0)
+        {
+            var structural = Enumerable.Range(0, text.Length).Where(i => Structural.Contains(text[i], StringComparison.Ordinal)).ToList();
+            if (structural.Count > 0)
+            {
+                at = structural[random.Next(structural.Count)] + random.Next(2);
+                c = Structural[random.Next(Structural.Length)];
+            }
+        }
         switch (random.Next(3))
         {
             case 0:
@@ -230,9 +196,10 @@ public sealed class JsonSyntaxTests
         }
     }
 
+    /// <summary>A field set whose root is an object, so that most documents have kept and dropped parts.</summary>
     private static JsonFieldSet RandomKeep(Random random, int depth)
     {
-        var roll = random.Next(10);
+        var roll = depth == 0 ? 5 : random.Next(10);
         if (depth >= 3 || roll < 3)
         {
             return All;
@@ -240,7 +207,7 @@ public sealed class JsonSyntaxTests
 
         if (roll < 8)
         {
-            var names = new[] { "a", "keep", "spec", "é", "k" }.OrderBy(_ => random.Next()).Take(random.Next(4));
+            var names = RandomJson.Names.OrderBy(_ => random.Next()).Take(random.Next(6));
             return JsonFieldSet.Object([.. names.Select(n => (n, RandomKeep(random, depth + 1)))]);
         }
 
@@ -253,10 +220,9 @@ public sealed class JsonSyntaxTests
         var random = new Random(5);
         for (var n = 0; n < 500; n++)
         {
-            var sb = new StringBuilder();
-            RandomDocument(random, sb, depth: 0);
-            var input = Encoding.UTF8.GetBytes(sb.ToString());
-            Assert.True(ReaderAccepts(input, 64), sb.ToString());
+            var text = RandomJson.Write(RandomJson.Value(random, depth: 0), random);
+            var input = Encoding.UTF8.GetBytes(text);
+            Assert.True(ReaderAccepts(input, 64), text);
             Assert.Null(Prune(input, RandomKeep(random, 0)) is { Kind: JsonPruneErrorKind.Syntax } e ? e.Message : null);
         }
     }
