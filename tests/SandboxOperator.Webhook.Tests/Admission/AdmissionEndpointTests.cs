@@ -330,13 +330,30 @@ public sealed class AdmissionEndpointTests(SharedHost shared) : IClassFixture<Sh
     [Fact]
     public async Task Body_just_under_3_MiB_is_decided()
     {
+        // The largest object etcd stores, most of it in fields the policy does not read (here an env value).
         var pod = Reviews.PodObject("large", "agents");
-        pod["metadata"]!["annotations"] = new JsonObject { ["blob"] = new string('x', 3 * 1024 * 1024 - 4096) };
+        pod["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "BLOB", ["value"] = new string('x', 3 * 1024 * 1024 - 4096) });
         var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", pod);
 
         var response = await Host.ReviewAsync("/validate", review);
 
         Assert.True(response.Allowed);
+    }
+
+    [Fact]
+    public async Task Fields_the_policy_reads_over_2_MiB_are_refused_with_400_naming_where()
+    {
+        // The API server refuses annotations over 256 KiB per object, but only after the mutating webhooks ran.
+        var pod = Reviews.PodObject("large", "agents");
+        pod["metadata"]!["annotations"] = new JsonObject { ["blob"] = new string('x', 3 * 1024 * 1024 - 4096) };
+        var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", pod);
+
+        using var response = await Host.Client().PostAsync(Host.WebhookUri("/mutate"), RunningHost.Json(review.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Contains("more than 2097152 bytes", error, StringComparison.Ordinal);
+        Assert.Contains("request.object.metadata.annotations.blob", error, StringComparison.Ordinal);
     }
 
     [Fact]
