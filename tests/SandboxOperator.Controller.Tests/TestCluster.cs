@@ -93,9 +93,11 @@ public sealed class TestCluster : IAsyncDisposable
                 RuntimeClassName = runtimeClass,
                 NodeSelector = pool is null ? null : new Dictionary<string, string> { ["agentsandbox.io/pool"] = pool },
                 Tolerations = pool is null ? null : [new V1Toleration { Key = "agentsandbox.io/pool", OperatorProperty = "Equal", Value = pool, Effect = "NoSchedule" }],
+                SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
                 Containers = [new V1Container { Name = "main", Image = "example/agent:1" }],
             },
         };
+        AdmittedStatement.Apply(pod, runtimeClass);
         return Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
     }
 
