@@ -82,7 +82,7 @@ public sealed class OperatorPodTests(ChartRenderer chart)
         var pod = m.Operator.Spec.Template.Spec;
         var sleep = Assert.Single(pod.Containers).Lifecycle.PreStop.Sleep.Seconds;
         Assert.True(sleep >= 5, $"preStop sleep {sleep}s is too short for endpoint removal to reach the API servers");
-        var timeout = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).TimeoutSeconds!.Value;
+        var timeout = m.One<V1ValidatingWebhookConfiguration>().Webhooks.Max(w => w.TimeoutSeconds!.Value);
         Assert.True(pod.TerminationGracePeriodSeconds >= sleep + timeout);
 
         var error = chart.RenderError("--set", "terminationGracePeriodSeconds=8");
