@@ -185,7 +185,7 @@ public static class AdmissionEvaluator
             return new AdmissionDecision { Allowed = true, Mode = mode };
         }
 
-        var (node, errors) = PodSpecReader.ReadBindingTarget(request.Object);
+        var (node, errors) = SubresourceReader.BindingTarget(request.Object);
         if (node is null)
         {
             return Unreadable(mode, "binding", errors);
@@ -231,13 +231,13 @@ public static class AdmissionEvaluator
             return new AdmissionDecision { Allowed = true, Mode = mode };
         }
 
-        var (added, errors) = PodSpecReader.ReadEphemeralContainers(request.Object);
+        var (added, errors) = SubresourceReader.EphemeralContainers(request.Object);
         if (added is null)
         {
             return Unreadable(mode, "ephemeral containers", errors);
         }
 
-        var previous = request.OldObject is { } old ? PodSpecReader.ReadEphemeralContainers(old).Containers ?? [] : [];
+        var previous = request.OldObject is { } old ? SubresourceReader.EphemeralContainers(old).Containers ?? [] : [];
         var podName = request.Name ?? "";
         if (state.Pod(request.Namespace, podName) is not { } pod)
         {

@@ -49,6 +49,18 @@ internal sealed class FieldReader(string prefix, int maxEntries)
         return false;
     }
 
+    /// <summary>The object to read from with its declaration; null (and an error) when it is not a JSON object.</summary>
+    public FieldNode? Root(JsonElement obj, JsonFieldSet fields)
+    {
+        if (obj.ValueKind == JsonValueKind.Object)
+        {
+            return new FieldNode(obj, fields);
+        }
+
+        Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(obj)}");
+        return null;
+    }
+
     /// <summary>Whether the property is present and not null.</summary>
     public static bool Has(FieldNode parent, ReadOnlySpan<byte> prop) =>
         TryGet(parent, prop, out var v, out _) && v.ValueKind != JsonValueKind.Null;

@@ -28,13 +28,11 @@ public static class PodSpecReader
     public static (PodSpecView? View, IReadOnlyList<FieldError> Errors) Read(JsonElement obj, string pathPrefix = "", JsonFieldSet? fields = null)
     {
         var r = new FieldReader(pathPrefix, MaxEntries);
-        if (obj.ValueKind != JsonValueKind.Object)
+        if (r.Root(obj, fields ?? Decisions.PolicyFields.Pod) is not { } pod)
         {
-            r.Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(obj)}");
             return (null, r.Errors);
         }
 
-        var pod = new FieldNode(obj, fields ?? Decisions.PolicyFields.Pod);
         var meta = r.Object(pod, "metadata"u8, "metadata");
         var spec = r.Object(pod, "spec"u8, "spec");
         IReadOnlyDictionary<string, string> labels = PodSpecView.Empty;
@@ -67,46 +65,6 @@ public static class PodSpecReader
         }
 
         return r.Errors.Count > 0 ? (null, r.Errors) : (view, r.Errors);
-    }
-
-    /// <summary>The node a Binding names (<c>target.name</c>), or the errors; <c>target.kind</c> must be Node or absent.</summary>
-    public static (string? Node, IReadOnlyList<FieldError> Errors) ReadBindingTarget(JsonElement binding)
-    {
-        var r = new FieldReader("", MaxEntries);
-        if (binding.ValueKind != JsonValueKind.Object)
-        {
-            r.Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(binding)}");
-            return (null, r.Errors);
-        }
-
-        var target = r.Object(new FieldNode(binding, Decisions.PolicyFields.Object), "target"u8, "target");
-        var kind = target is { } t1 ? r.String(t1, "kind"u8, "target.kind") : null;
-        var node = target is { } t2 ? r.String(t2, "name"u8, "target.name") : null;
-        if (r.Errors.Count == 0 && kind is { Length: > 0 } && kind != "Node")
-        {
-            r.Error("target.kind", $"must be Node, got \"{kind}\"");
-        }
-        else if (r.Errors.Count == 0 && node is not { Length: > 0 })
-        {
-            r.Error("target.name", "Required value: the node to bind to");
-        }
-
-        return r.Errors.Count > 0 ? (null, r.Errors) : (node, r.Errors);
-    }
-
-    /// <summary>The containers of an EphemeralContainers object (what <c>pods/ephemeralcontainers</c> carries before Kubernetes 1.22).</summary>
-    public static (IReadOnlyList<ContainerView>? Containers, IReadOnlyList<FieldError> Errors) ReadEphemeralContainers(JsonElement obj)
-    {
-        var r = new FieldReader("", MaxEntries);
-        if (obj.ValueKind != JsonValueKind.Object)
-        {
-            r.Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(obj)}");
-            return (null, r.Errors);
-        }
-
-        var containers = new List<ContainerView>();
-        ReadContainers(r, new FieldNode(obj, Decisions.PolicyFields.Object), "ephemeralContainers"u8, "ephemeralContainers", ContainerKind.EphemeralContainer, containers);
-        return r.Errors.Count > 0 ? (null, r.Errors) : (containers, r.Errors);
     }
 
     /// <summary>Adds what the policy reads from <c>spec</c> to <paramref name="view"/>.</summary>
@@ -277,7 +235,7 @@ public static class PodSpecReader
         return true;
     }
 
-    private static void ReadContainers(FieldReader r, FieldNode spec, ReadOnlySpan<byte> prop, string path, ContainerKind kind, List<ContainerView> into)
+    internal static void ReadContainers(FieldReader r, FieldNode spec, ReadOnlySpan<byte> prop, string path, ContainerKind kind, List<ContainerView> into)
     {
         if (r.Array(spec, prop, path) is not { } arr)
         {
