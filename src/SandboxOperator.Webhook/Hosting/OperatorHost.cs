@@ -79,7 +79,8 @@ public static class OperatorHost
 
         services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
             new MeasuredAdmissionHandler(
-                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>()),
+                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>(),
+                    sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout),
                 sp.GetRequiredService<AdmissionMetrics>()),
             sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
         services.AddSingleton(sp => new AdmissionEndpoint(
