@@ -74,6 +74,8 @@ public static class OperatorHost
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<OperatorEndpoints>();
         services.AddSingleton<Readiness>();
+        services.AddSingleton(sp => new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient,
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
         services.AddHostedService<ShutdownDrain>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
@@ -109,12 +111,15 @@ public static class OperatorHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            ApplyLimits(k.Limits, options);
             var sp = k.ApplicationServices;
+            var limiter = sp.GetRequiredService<ConnectionLimiter>();
             var endpoints = sp.GetRequiredService<OperatorEndpoints>();
             var certificate = sp.GetRequiredService<ServingCertificate>();
             k.Listen(options.BindAddress, options.WebhookPort, lo =>
             {
                 lo.Protocols = HttpProtocols.Http1AndHttp2;
+                lo.Use(limiter.Wrap);
                 lo.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificateSelector = certificate.Select,
@@ -122,7 +127,7 @@ public static class OperatorHost
                     ClientCertificateMode = clientValidator is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
                     ClientCertificateValidation = clientValidator is null ? null : clientValidator.Validate,
                     CheckCertificateRevocation = false,
-                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    HandshakeTimeout = options.TlsHandshakeTimeout,
                 });
                 endpoints.Webhook = lo;
             });
@@ -188,6 +193,21 @@ public static class OperatorHost
             return Task.CompletedTask;
         });
         return app;
+    }
+
+    /// <summary>
+    /// Per-connection and per-request limits (the connection caps are <see cref="ConnectionLimiter"/>'s): idle
+    /// keep-alive, HTTP/2 streams, header sizes and the body, which is capped at the webhook's own 7 MiB so Kestrel
+    /// never buffers more than the endpoint would read.
+    /// </summary>
+    private static void ApplyLimits(KestrelServerLimits limits, OperatorOptions options)
+    {
+        limits.KeepAliveTimeout = options.KeepAliveTimeout;
+        limits.MaxRequestHeadersTotalSize = options.MaxRequestHeaderBytes;
+        limits.MaxRequestLineSize = Math.Min(limits.MaxRequestLineSize, options.MaxRequestHeaderBytes);
+        limits.MaxRequestBodySize = AdmissionEndpoint.MaxBodyBytes;
+        limits.Http2.MaxStreamsPerConnection = options.Http2MaxStreams;
+        limits.Http2.MaxRequestHeaderFieldSize = options.MaxRequestHeaderBytes;
     }
 
     private static void AddCertificates(IServiceCollection services, OperatorOptions options)
