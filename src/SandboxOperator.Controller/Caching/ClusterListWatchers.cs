@@ -8,7 +8,8 @@ using SandboxOperator.Policy.Api;
 namespace SandboxOperator.Controller.Caching;
 
 /// <summary>
-/// <see cref="IListWatcher{T}"/>s for the five watched types over every namespace. Every watch asks for bookmarks and
+/// <see cref="IListWatcher{T}"/>s for the five watched types over every namespace, and the consistent read of one
+/// namespace's AgentWorkloads that the webhook makes per review. Every watch asks for bookmarks and
 /// passes <c>onError: e => throw e</c>, so a 410 Expired ERROR event reaches the informer as an exception instead of
 /// silently ending the stream (a KubernetesClient pitfall).
 /// </summary>

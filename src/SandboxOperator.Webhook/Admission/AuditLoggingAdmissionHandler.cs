@@ -18,9 +18,6 @@ namespace SandboxOperator.Webhook.Admission;
 /// </remarks>
 public sealed class AuditLoggingAdmissionHandler(IAdmissionHandler inner, ILogger<AuditLoggingAdmissionHandler> logger) : IAdmissionHandler
 {
-    /// <summary>Longest review-supplied name written to a log line (Kubernetes names are at most 253).</summary>
-    public const int MaxFieldLength = LogText.MaxFieldLength;
-
     /// <summary>Audit-mode violation lines per review; the rest are counted in one more line.</summary>
     public const int MaxViolationLines = 20;
 

@@ -197,15 +197,19 @@ public static class OperatorHost
 
     /// <summary>
     /// Per-connection and per-request limits (the connection caps are <see cref="ConnectionLimiter"/>'s): idle
-    /// keep-alive, HTTP/2 streams, header sizes and the body, which is capped at the webhook's own 7 MiB so Kestrel
-    /// never buffers more than the endpoint would read.
+    /// keep-alive, HTTP/2 streams, header sizes and the body. The endpoint reads at most
+    /// <see cref="AdmissionEndpoint.MaxBodyBytes"/> (7 MiB) and answers 413 beyond it; Kestrel then discards the
+    /// rest of an HTTP/1.1 body so the caller can read that answer (.NET's HttpClient reports a write error instead
+    /// of an answer that arrives while it still sends), up to four times the cap (28 MiB, set explicitly rather than
+    /// left at Kestrel's 30 MB default). A larger body gets its connection closed; nothing beyond the cap is ever
+    /// buffered, only discarded.
     /// </summary>
     private static void ApplyLimits(KestrelServerLimits limits, OperatorOptions options)
     {
         limits.KeepAliveTimeout = options.KeepAliveTimeout;
         limits.MaxRequestHeadersTotalSize = options.MaxRequestHeaderBytes;
         limits.MaxRequestLineSize = Math.Min(limits.MaxRequestLineSize, options.MaxRequestHeaderBytes);
-        limits.MaxRequestBodySize = AdmissionEndpoint.MaxBodyBytes;
+        limits.MaxRequestBodySize = 4L * AdmissionEndpoint.MaxBodyBytes;
         limits.Http2.MaxStreamsPerConnection = options.Http2MaxStreams;
         limits.Http2.MaxRequestHeaderFieldSize = options.MaxRequestHeaderBytes;
     }

@@ -48,11 +48,17 @@ public sealed class ReviewClusterState : IClusterState
             return live;
         }
 
-        var merged = new List<AgentWorkload>(live);
+        var liveNames = new HashSet<string>(live.Count, StringComparer.Ordinal);
+        var merged = new List<AgentWorkload>(live.Count + cached.Count);
+        for (var i = 0; i < live.Count; i++)
+        {
+            liveNames.Add(live[i].Name);
+            merged.Add(live[i]);
+        }
+
         for (var i = 0; i < cached.Count; i++)
         {
-            var name = cached[i].Name;
-            if (!live.Any(w => w.Name == name))
+            if (!liveNames.Contains(cached[i].Name))
             {
                 merged.Add(cached[i]);
             }
