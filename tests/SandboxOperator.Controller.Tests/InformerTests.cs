@@ -129,6 +129,47 @@ public sealed class InformerTests
     }
 
     [Fact]
+    public async Task BrokenFor_counts_from_the_first_failure_until_the_watch_delivers_again()
+    {
+        var source = new ScriptedSource();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        for (var i = 0; i < 3; i++)
+        {
+            source.Watches.Enqueue(_ => Events(new HttpRequestException("refused")));
+        }
+
+        source.Watches.Enqueue(_ => Events(null, (WatchEventType.Bookmark, Obj("", "20"))));
+        var informer = new Informer<V1ConfigMap, V1ConfigMap>("configmaps", source, o => o, new ResourceCache<V1ConfigMap>(),
+            new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(1) }, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+
+        // Listed, then the first watch fails: broken from that moment on the informer's clock.
+        await Eventually.HoldsAsync(() => informer.BrokenFor is not null, "the failed watch is reported");
+        Assert.Equal(TimeSpan.Zero, informer.BrokenFor);
+
+        // Each retry fails again after its backoff: still counted from the first failure.
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => source.WatchedFrom.Count >= 3), "the watch is retried");
+        Assert.True(informer.BrokenFor >= TimeSpan.FromSeconds(2), $"broken for {informer.BrokenFor}");
+
+        // The fourth watch delivers a bookmark: working again.
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => informer.BrokenFor is null), "the bookmark ends the outage");
+        Assert.Equal(1, source.ListCalls);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    private static bool AdvanceUntil(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Func<bool> condition)
+    {
+        if (!condition())
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        return condition();
+    }
+
+    [Fact]
     public async Task Repeated_failures_back_off()
     {
         var source = new ScriptedSource();

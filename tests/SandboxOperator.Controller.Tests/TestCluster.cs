@@ -35,9 +35,9 @@ public sealed class TestCluster : IAsyncDisposable
     public IKubernetes NewClient() => new Kubernetes(new KubernetesClientConfiguration { Host = Server.Url });
 
     /// <summary>Starts a controller on its own client; stopped at dispose unless stopped before.</summary>
-    public SandboxController StartController(SandboxControllerOptions options)
+    public SandboxController StartController(SandboxControllerOptions options, Metrics.ControllerMetrics? metrics = null)
     {
-        var controller = new SandboxController(NewClient(), options);
+        var controller = new SandboxController(NewClient(), options, metrics: metrics);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => controller.RunAsync(stop.Token));
         _controllers.Add((controller, stop, run));

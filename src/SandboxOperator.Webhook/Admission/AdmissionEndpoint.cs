@@ -204,13 +204,16 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            logger.LogError("admission review {Uid} for {Kind} {Namespace}/{Name} was not decided within {Timeout} s", call.Uid, call.Request.Kind, call.Request.Namespace, call.DisplayName, reviewTimeout.TotalSeconds);
+            logger.LogError("admission review {Uid} for {Kind} {Namespace}/{Name} was not decided within {Timeout} s",
+                LogText.Cap(call.Uid), LogText.Cap(call.Request.Kind), LogText.Cap(call.Request.Namespace), LogText.Cap(call.DisplayName), reviewTimeout.TotalSeconds);
             return AdmissionOutcome.Failure(504, $"the sandbox policy could not decide within {reviewTimeout.TotalSeconds:0.###} s (cluster state not synced yet?); retry shortly");
         }
         catch (Exception e)
         {
-            logger.LogError(e, "admission review {Uid} for {Kind} {Namespace}/{Name} failed", call.Uid, call.Request.Kind, call.Request.Namespace, call.DisplayName);
-            return AdmissionOutcome.Failure(500, $"internal error in the sandbox policy webhook ({e.GetType().Name}); see the operator log for review {call.Uid}");
+            // The exception's message and stack come from code, not from the review; the review's strings are capped.
+            logger.LogError(e, "admission review {Uid} for {Kind} {Namespace}/{Name} failed",
+                LogText.Cap(call.Uid), LogText.Cap(call.Request.Kind), LogText.Cap(call.Request.Namespace), LogText.Cap(call.DisplayName));
+            return AdmissionOutcome.Failure(500, $"internal error in the sandbox policy webhook ({e.GetType().Name}); see the operator log for review {LogText.Cap(call.Uid)}");
         }
     }
 
