@@ -3,13 +3,14 @@ using k8s;
 using k8s.Autorest;
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Webhook.State;
 
 namespace SandboxOperator;
 
 /// <summary>
-/// Reads namespaces and AgentWorkloads from the API server with consistent (quorum) reads, for the reviews the
-/// informer caches may be behind on. Uses the verbs the caches already need (get and list on namespaces and
+/// Reads namespaces, AgentWorkloads and pods from the API server with consistent (quorum) reads, for the reviews the
+/// informer caches may be behind on. Uses the verbs the caches already need (get and list on namespaces, pods and
 /// agentworkloads), so it needs no further permission.
 /// </summary>
 internal sealed class KubernetesLiveClusterReader(IKubernetes client) : ILiveClusterReader
@@ -22,6 +23,19 @@ internal sealed class KubernetesLiveClusterReader(IKubernetes client) : ILiveClu
         {
             var ns = await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
             return ObjectProjections.NamespaceLabels(ns);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<PodSpecView?> PodAsync(string @namespace, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var pod = await client.CoreV1.ReadNamespacedPodAsync(name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return PodProjection.Project(pod).View;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

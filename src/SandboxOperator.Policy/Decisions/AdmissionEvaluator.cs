@@ -23,6 +23,31 @@ namespace SandboxOperator.Policy.Decisions;
 /// </remarks>
 public static class AdmissionEvaluator
 {
+    /// <summary>
+    /// Whether the policy decides this kind: a kind with a pod inside (<see cref="PodTemplates.PathTo"/>), or one of
+    /// the core group's Namespace (its enforcement labels), Binding and EphemeralContainers (a pod's placement and
+    /// containers). Group and kind must both match: <c>evil.example/Pod</c> is not covered.
+    /// </summary>
+    public static bool Covers(string group, string kind) =>
+        PodTemplates.PathTo(group, kind) is not null || (group.Length == 0 && kind is "Namespace" or "Binding" or "EphemeralContainers");
+
+    /// <summary>
+    /// Whether deciding <paramref name="request"/> reads the cluster state (workloads, namespace labels, pods,
+    /// nodes, RuntimeClasses): a CREATE or UPDATE of a covered kind other than Namespace. The rest is decided from
+    /// the request alone, so a state that cannot be trusted right now never blocks it.
+    /// </summary>
+    public static bool ReadsClusterState(AdmissionRequest request) =>
+        request.Operation is AdmissionOperation.Create or AdmissionOperation.Update
+        && Covers(request.Group, request.Kind)
+        && !(request.Group.Length == 0 && request.Kind == "Namespace");
+
+    /// <summary>
+    /// The pod whose subresource the request changes (a Binding or an EphemeralContainers object), which the
+    /// decision looks up in the state; null for every other request.
+    /// </summary>
+    public static string? SubjectPod(AdmissionRequest request) =>
+        request.Group.Length == 0 && request.Kind is "Binding" or "EphemeralContainers" ? request.Name : null;
+
     public static AdmissionDecision Evaluate(AdmissionRequest request, PolicyConfig config, IClusterState state)
     {
         if (request.Group.Length == 0)

@@ -53,13 +53,11 @@ public sealed class AdmissionMetrics
         _requests.Add(1, new TagList { { "webhook", Name(webhook) }, { "operation", "" }, { "kind", "" }, { "decision", "error" } });
 
     /// <summary>
-    /// The <c>kind</c> label of a review: the kind itself when the policy core covers it (a kind with a pod inside,
-    /// <see cref="PodTemplates.PathTo"/>, or the core group's Namespace, whose label changes the policy guards),
-    /// <see cref="OtherKind"/> otherwise. Derived from the core, not from a second list, so a kind the core learns
-    /// is labelled by name without a change here. Group and kind must both match: <c>evil.example/Pod</c> is other.
+    /// The <c>kind</c> label of a review: the kind itself when the policy core covers it
+    /// (<see cref="AdmissionEvaluator.Covers"/>), <see cref="OtherKind"/> otherwise. Derived from the core, not from a
+    /// second list, so a kind the core learns is labelled by name without a change here.
     /// </summary>
-    public static string KindLabel(string group, string kind) =>
-        PodTemplates.PathTo(group, kind) is not null || (group.Length == 0 && kind == "Namespace") ? kind : OtherKind;
+    public static string KindLabel(string group, string kind) => AdmissionEvaluator.Covers(group, kind) ? kind : OtherKind;
 
     public static string Name(WebhookKind webhook) => webhook == WebhookKind.Mutate ? "mutate" : "validate";
 

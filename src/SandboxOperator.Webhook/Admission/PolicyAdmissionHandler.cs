@@ -1,6 +1,7 @@
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Webhook.State;
 
 namespace SandboxOperator.Webhook.Admission;
@@ -27,8 +28,10 @@ namespace SandboxOperator.Webhook.Admission;
 /// An informer's resourceVersion cannot prove the cache fresh (it moves only on events and bookmarks),
 /// and a pod is claimed by its AgentWorkload's selector, so nothing in the pod says a claim is missing:
 /// only a read from the API server sees an AgentWorkload created just before the pod (one
-/// <c>kubectl apply</c> of both). The cost is one LIST per review (and a GET for an unknown namespace).
-/// Kinds the policy does not cover, DELETE and CONNECT read nothing and are decided at once.</para>
+/// <c>kubectl apply</c> of both). The cost is one LIST per review (and a GET for an unknown namespace, or for
+/// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.</para>
+/// <para>A kind the policy does not cover is denied: the webhook configuration routes only covered kinds, so such a
+/// review means it cannot judge what it is asked to, and it does not guess "allowed".</para>
 /// </remarks>
 public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source, ILiveClusterReader? live = null, TimeSpan liveReadTimeout = default) : IAdmissionHandler
 {
@@ -49,7 +52,7 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
     private ValueTask<AdmissionOutcome> DecideAsync(AdmissionCall call, CancellationToken cancellationToken)
     {
         var request = call.Request;
-        if (!ReadsState(request))
+        if (!AdmissionEvaluator.ReadsClusterState(request))
         {
             return new ValueTask<AdmissionOutcome>(Decide(call, source.Current));
         }
@@ -76,9 +79,12 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             var labels = cached.NamespaceLabels(ns) is null
                 ? reader.NamespaceLabelsAsync(ns, timeout.Token)
                 : Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
+            var pod = AdmissionEvaluator.SubjectPod(call.Request) is { } podName && cached.Pod(ns, podName) is null
+                ? reader.PodAsync(ns, podName, timeout.Token)
+                : Task.FromResult<PodSpecView?>(null);
             try
             {
-                await Task.WhenAll(workloads, labels).ConfigureAwait(false);
+                await Task.WhenAll(workloads, labels, pod).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -90,26 +96,27 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
                 return Unavailable($"the sandbox policy could not read the AgentWorkloads and labels of namespace {LogText.Cap(ns)} from the API server ({why}); retry shortly");
             }
 
-            state = new ReviewClusterState(cached, ns, labels.Result, workloads.Result);
+            state = new ReviewClusterState(cached, ns, labels.Result, workloads.Result, pod.Result);
         }
 
         return Decide(call, state);
     }
 
-    /// <summary>
-    /// Whether the policy reads the cluster state for this request: a CREATE or UPDATE of a kind it covers.
-    /// Anything else is decided without it (uncovered kinds are allowed, DELETE and CONNECT too), so an
-    /// unusable state never blocks them.
-    /// </summary>
-    private static bool ReadsState(AdmissionRequest request) =>
-        request.Operation is AdmissionOperation.Create or AdmissionOperation.Update
-        && PodTemplates.PathTo(request.Group, request.Kind) is not null;
 
     private static AdmissionOutcome Unavailable(string message) => AdmissionOutcome.Failure(UnavailableCode, message);
 
     private AdmissionOutcome Decide(AdmissionCall call, IClusterState state)
     {
         var decision = AdmissionEvaluator.Evaluate(call.Request, config, state);
+        if (!decision.Covered)
+        {
+            // Only what the policy covers is routed here: anything else is a configuration that sends the webhook
+            // what it cannot judge, and it is refused rather than admitted unchecked.
+            var request = call.Request;
+            var kind = request.Group.Length == 0 ? request.Kind : $"{request.Group}/{request.Kind}";
+            return new AdmissionOutcome(false, 403, $"the sandbox policy does not judge {LogText.Cap(kind)} objects, so the webhook refuses them rather than admit them unchecked: remove them from the webhook configuration's rules", null, [], decision);
+        }
+
         if (call.Webhook == WebhookKind.Validate)
         {
             return new AdmissionOutcome(decision.Allowed, decision.Allowed ? 200 : decision.StatusCode, decision.Message, null, decision.Warnings, decision);

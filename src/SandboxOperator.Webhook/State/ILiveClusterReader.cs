@@ -1,4 +1,5 @@
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Pods;
 
 namespace SandboxOperator.Webhook.State;
 
@@ -18,4 +19,7 @@ public interface ILiveClusterReader
 
     /// <summary>The AgentWorkloads of a namespace whose spec is valid (as the caches hold them), every page of them.</summary>
     Task<IReadOnlyList<AgentWorkload>> WorkloadsInAsync(string @namespace, CancellationToken cancellationToken);
+
+    /// <summary>A pod as the policy reads it (as the caches hold it), or null when the API server says it does not exist (404).</summary>
+    Task<PodSpecView?> PodAsync(string @namespace, string name, CancellationToken cancellationToken);
 }

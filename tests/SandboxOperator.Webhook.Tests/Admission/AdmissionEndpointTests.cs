@@ -209,13 +209,15 @@ public sealed class AdmissionEndpointTests(SharedHost shared) : IClassFixture<Sh
     }
 
     [Fact]
-    public async Task Uncovered_kind_is_allowed_untouched()
+    public async Task A_kind_the_policy_does_not_judge_is_refused_untouched_rather_than_admitted()
     {
         var cm = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "cfg", ["namespace"] = "agents" }, ["data"] = new JsonObject { ["a"] = "b" } };
         foreach (var path in new[] { "/mutate", "/validate" })
         {
             var response = await Host.ReviewAsync(path, Reviews.Request(Reviews.ConfigMap, "CREATE", "agents", cm));
-            Assert.True(response.Allowed);
+            Assert.False(response.Allowed);
+            Assert.Equal(403, response.Code);
+            Assert.Contains("does not judge ConfigMap objects", response.Message, StringComparison.Ordinal);
             Assert.Null(response.Patch);
             Assert.Empty(response.AuditAnnotations);
             Assert.Empty(response.Warnings);

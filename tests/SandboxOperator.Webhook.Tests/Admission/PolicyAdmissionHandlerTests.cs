@@ -2,6 +2,7 @@ using System.Text.Json;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 using SandboxOperator.Webhook.Admission;
 using SandboxOperator.Webhook.State;
@@ -22,7 +23,7 @@ public sealed class PolicyAdmissionHandlerTests
         public string? StaleBecause => stale;
     }
 
-    private sealed class Reader(IReadOnlyList<AgentWorkload> workloads, IReadOnlyDictionary<string, string>? labels = null, Exception? failure = null) : ILiveClusterReader
+    private sealed class Reader(IReadOnlyList<AgentWorkload> workloads, IReadOnlyDictionary<string, string>? labels = null, Exception? failure = null, PodSpecView? pod = null) : ILiveClusterReader
     {
         public List<string> Reads { get; } = [];
 
@@ -36,6 +37,12 @@ public sealed class PolicyAdmissionHandlerTests
         {
             lock (Reads) { Reads.Add("workloads " + @namespace); }
             return failure is null ? Task.FromResult(workloads) : Task.FromException<IReadOnlyList<AgentWorkload>>(failure);
+        }
+
+        public Task<PodSpecView?> PodAsync(string @namespace, string name, CancellationToken cancellationToken)
+        {
+            lock (Reads) { Reads.Add($"pod {@namespace}/{name}"); }
+            return failure is null ? Task.FromResult(pod) : Task.FromException<PodSpecView?>(failure);
         }
     }
 
@@ -89,6 +96,34 @@ public sealed class PolicyAdmissionHandlerTests
             .HandleAsync(Call("Pod"), default);
         Assert.Equal((false, 503), (failed.Allowed, failed.Code));
         Assert.Contains("(HttpRequestException); retry shortly", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ConfigMap", "")]
+    [InlineData("Pod", "evil.example")]
+    public async Task A_kind_the_policy_does_not_judge_is_denied_rather_than_admitted_unchecked(string kind, string group)
+    {
+        var outcome = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(Known), new Reader([])).HandleAsync(Call(kind, group: group), default);
+
+        Assert.Equal((false, 403), (outcome.Allowed, outcome.Code));
+        Assert.Contains("does not judge", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_binding_of_a_pod_the_cache_has_not_seen_is_decided_on_the_pod_read_live()
+    {
+        var nodes = new ClusterSnapshot(
+            namespaces: [new("tools", new Dictionary<string, string>())],
+            nodes: [new NodeInfo("kata-1", new Dictionary<string, string> { ["agentsandbox.io/pool"] = "kata" }, [new NodeTaint("agentsandbox.io/pool", "kata", "NoSchedule")])]);
+        var binding = JsonDocument.Parse("""{"metadata":{"name":"p"},"target":{"kind":"Node","name":"kata-1"}}""").RootElement.Clone();
+        var call = new AdmissionCall(WebhookKind.Validate, "u", new AdmissionRequest(AdmissionOperation.Create, "", "Binding", "tools", "p", binding, SubResource: "binding"), "p");
+        var reader = new Reader([], pod: new PodSpecView { Name = "p" });
+
+        var outcome = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(nodes), reader).HandleAsync(call, default);
+
+        Assert.Contains("pod tools/p", reader.Reads);
+        Assert.Equal((false, 403), (outcome.Allowed, outcome.Code));
+        Assert.Contains("could land on the kata pool", outcome.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,18 +21,19 @@ public sealed class HugeDenialsDoNotBloatTheLogTests
         await using var host = await RunningHost.StartAsync();
         var client = host.Client();
 
-        // Denied: an MCP pod naming a 1 MiB RuntimeClass, from a 1 MiB user with a 1 MiB generateName.
-        var huge = new string('r', 1024 * 1024);
+        // Denied: an MCP pod naming a 600 KiB RuntimeClass, from a 600 KiB user with a 600 KiB generateName (together
+        // under the 2 MiB the webhook keeps of a review).
+        var huge = new string('r', 600 * 1024);
         var denied = Reviews.PodObject("ignored", "agents", Mcp, runtimeClassName: huge);
         denied["metadata"]!.AsObject().Remove("name");
-        denied["metadata"]!["generateName"] = new string('g', 1024 * 1024);
-        var deniedReview = Reviews.Request(Reviews.Pod, "CREATE", "agents", denied, name: "", user: new string('u', 1024 * 1024));
+        denied["metadata"]!["generateName"] = new string('g', 600 * 1024);
+        var deniedReview = Reviews.Request(Reviews.Pod, "CREATE", "agents", denied, name: "", user: new string('u', 600 * 1024));
         var answer = await host.ReviewAsync("/validate", deniedReview, client);
         Assert.False(answer.Allowed);
         Assert.True(answer.Message!.Length > huge.Length, "the denial message itself quotes the whole name: the case is real");
 
-        // Audit mode: 5,000 privileged containers in a High workload's pod, each one a violation.
-        var audited = Reviews.PodObject("many", "audited", new Dictionary<string, string> { ["app"] = "audited-agent" }, runtimeClassName: "kata", containers: 5_000);
+        // Audit mode: 2,000 privileged containers (just under the entries the policy reads) in a High workload's pod, each one a violation.
+        var audited = Reviews.PodObject("many", "audited", new Dictionary<string, string> { ["app"] = "audited-agent" }, runtimeClassName: "kata", containers: 2_000);
         foreach (var c in audited["spec"]!["containers"]!.AsArray())
         {
             c!["securityContext"] = new JsonObject { ["privileged"] = true };
