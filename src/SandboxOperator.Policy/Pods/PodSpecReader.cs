@@ -7,11 +7,11 @@ namespace SandboxOperator.Policy.Pods;
 /// <summary>
 /// Reads a <see cref="PodSpecView"/> from a pod or pod template JSON object (one with <c>metadata</c>
 /// and <c>spec</c>). Fields of the wrong JSON type are reported as <see cref="FieldError"/>s with their
-/// path (prefixed by <paramref name="pathPrefix"/>, e.g. <c>spec.template.</c>); the policy fails
+/// path (prefixed by the path prefix given, e.g. <c>spec.template.</c>); the policy fails
 /// closed on them instead of guessing.
 /// </summary>
 /// <remarks>
-/// It reads only fields declared in <paramref name="fields"/> of <see cref="Read"/> (by default
+/// It reads only the fields declared in the field set given to <see cref="Read"/> (by default
 /// <see cref="Decisions.PolicyFields.Pod"/>): reading anything else throws <see cref="UndeclaredFieldException"/>.
 /// It reads at most <see cref="MaxEntries"/> list elements and map entries; an object with more is an error.
 /// </remarks>
