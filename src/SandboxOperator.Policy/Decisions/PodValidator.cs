@@ -150,9 +150,9 @@ public static class PodValidator
 
     /// <summary>
     /// Why the pod's class does not give it <paramref name="needed"/>'s runtime: it is not set, its RuntimeClass has a
-    /// handler the runtime does not accept, or it names another class. With <paramref name="advise"/>, what to set, but
-    /// never what is already set: when the RuntimeClass itself is wrong, the message names it and the handlers the policy
-    /// accepts.
+    /// handler no sandbox runtime accepts (or it is the needed class with a wrong handler), or it names another class.
+    /// With <paramref name="advise"/>, what to set, but never what is already set: when the RuntimeClass itself is wrong,
+    /// the message names it and the handlers the policy accepts.
     /// </summary>
     private static string WhyNot(string? className, RuntimeSettings needed, bool advise, PolicyConfig config, IClusterState state)
     {
@@ -164,7 +164,8 @@ public static class PodValidator
 
         var neededClass = state.RuntimeClass(needed.RuntimeClassName);
         var neededClassWorks = neededClass is null || needed.Accepts(neededClass.Handler);
-        if (state.RuntimeClass(className) is { } rc)
+        // A class of another sandbox runtime is a choice of runtime, not a broken class: it is named like any other.
+        if (state.RuntimeClass(className) is { } rc && (className == needed.RuntimeClassName || !config.SandboxRuntimes.Any(r => r.Accepts(rc.Handler))))
         {
             var problem = $"RuntimeClass \"{className}\" has handler \"{rc.Handler}\", which is not a {needed.Runtime} handler (the policy accepts {needed.AcceptedHandlers})";
             return className != needed.RuntimeClassName && neededClassWorks

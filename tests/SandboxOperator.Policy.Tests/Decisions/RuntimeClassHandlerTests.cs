@@ -74,11 +74,15 @@ public class RuntimeClassHandlerTests
     [Fact]
     public void Another_class_gets_the_advice_to_use_the_kata_class_when_that_class_is_sound()
     {
-        var state = Cluster(runtimeClasses: [Class("gvisor", "runsc")]);
-        var decision = Evaluate(Pod(labels: Mcp, spec: Spec("\"runtimeClassName\":\"gvisor\"")), state);
+        var state = Cluster(runtimeClasses: [Class("gvisor", "runsc"), Class("microvm", "firecracker")]);
+        var gvisor = Evaluate(Pod(labels: Mcp, spec: Spec("\"runtimeClassName\":\"gvisor\"")), state);
+        Assert.Equal("MCP server pods must run in Kata: spec.runtimeClassName is \"gvisor\"; set it to \"kata\" or leave it unset", gvisor.Message);
+
+        // A class the user may take for Kata: its handler is the problem, so it is named.
+        var microvm = Evaluate(Pod(labels: Mcp, spec: Spec("\"runtimeClassName\":\"microvm\"")), state);
         Assert.Equal(
-            "MCP server pods must run in Kata: RuntimeClass \"gvisor\" has handler \"runsc\", which is not a Kata handler (the policy accepts kata-qemu, kata, kata-qemu-*, kata-clh, kata-clh-*, kata-cloud-hypervisor, kata-dragonball, kata-fc, kata-stratovirt, kata-remote); set spec.runtimeClassName to \"kata\" or leave it unset",
-            decision.Message);
+            "MCP server pods must run in Kata: RuntimeClass \"microvm\" has handler \"firecracker\", which is not a Kata handler (the policy accepts kata-qemu, kata, kata-qemu-*, kata-clh, kata-clh-*, kata-cloud-hypervisor, kata-dragonball, kata-fc, kata-stratovirt, kata-remote); set spec.runtimeClassName to \"kata\" or leave it unset",
+            microvm.Message);
 
         var broken = Evaluate(Pod(labels: Mcp, spec: Spec("\"runtimeClassName\":\"fast\"")), Cluster(runtimeClasses: [Class("kata", "runc")]));
         Assert.Equal(
