@@ -113,7 +113,7 @@ public readonly record struct YamlScalar(YamlScalarKind Kind, string Text, long 
     }
 
     /// <summary>Whether <paramref name="text"/>, written as a plain (unquoted) scalar, reads back as the same string.</summary>
-    public static bool ReadsAsString(string text) => ResolvePlain(text) is { Kind: YamlScalarKind.String } s && s.Text == text && !text.StartsWith("<<", StringComparison.Ordinal);
+    public static bool ReadsAsString(string text) => text != "<<" && ResolvePlain(text) is { Kind: YamlScalarKind.String };
 
     private static YamlScalar ResolvePlain(string text)
     {

@@ -17,7 +17,8 @@ public sealed record YamlDocument(JsonNode? Root, Dictionary<string, int> Lines,
 /// <remarks>
 /// Merge keys follow go-yaml v2, not the YAML 1.1 draft: a mapping's entries apply in the order written, a merge
 /// included, so a key written after <c>&lt;&lt;</c> wins over the merged one and a merge written after a key
-/// overrides it; in a list of merged mappings the first wins. The tests compare this with kubectl's own reading.
+/// overrides it (with a note, as the YAML 1.1 draft says otherwise); in a list of merged mappings the first wins. The
+/// tests compare this with kubectl's own reading.
 /// Bounds: at most <see cref="ManifestLimits.MaxNodes"/> nodes after alias expansion and
 /// <see cref="ManifestLimits.MaxDepth"/> levels of nesting, so an alias bomb is refused before it is expanded.
 /// </remarks>
@@ -154,6 +155,11 @@ public sealed class YamlToJson
                 _parser.MoveNext();
                 foreach (var (name, value, valueDepth) in ReadMerge(path, depth, line))
                 {
+                    if (written.Remove(name, out var replaced))
+                    {
+                        _notes.Add(new ManifestMessage(_source, line, $"the merge key (<<) replaces \"{name}\" written on line {replaced}: kubectl applies a mapping's entries in the order written, so write the key after the merge to keep it"));
+                    }
+
                     obj[name] = value;
                     _lines[SourceLines.Property(path, name)] = line;
                     maxDepth = Math.Max(maxDepth, valueDepth + 1);

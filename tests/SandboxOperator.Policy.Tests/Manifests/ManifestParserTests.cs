@@ -70,6 +70,14 @@ public class ManifestParserTests
     }
 
     [Fact]
+    public void A_merge_that_replaces_a_key_written_before_it_gets_a_note()
+    {
+        var reading = ManifestParser.Parse("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  runtimeClassName: kata\n  <<: {runtimeClassName: gvisor}\n", "f.yaml");
+        Assert.Equal("gvisor", (string?)Assert.Single(reading.Documents).Object["spec"]!["runtimeClassName"]);
+        Assert.Equal("f.yaml:6: the merge key (<<) replaces \"runtimeClassName\" written on line 5: kubectl applies a mapping's entries in the order written, so write the key after the merge to keep it", Assert.Single(reading.Notes).ToString());
+    }
+
+    [Fact]
     public void One_broken_document_hides_none_of_the_others()
     {
         var reading = ManifestParser.Parse("""
