@@ -60,12 +60,12 @@ public sealed class YamlToJson
         }
         catch (YamlException e)
         {
-            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), "invalid YAML: " + Describe(e)));
+            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), "invalid YAML: " + YamlText.Describe(e)));
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
             // YamlDotNet reports a few malformed inputs (an unclosed flow collection) without a message of its own.
-            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), "invalid YAML: this line cannot be parsed (is a bracket, brace or quote left open above it?)"));
+            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), YamlText.UnparsableLine));
         }
     }
 
@@ -299,34 +299,7 @@ public sealed class YamlToJson
 
     private int Line(Mark mark) => (int)mark.Line + _offset;
 
-    /// <summary>
-    /// The line of a parse error: where the scanner stopped (YamlDotNet sometimes names the start of the enclosing
-    /// mapping instead), but never past the document's last line that holds something.
-    /// </summary>
-    private int ErrorLine(YamlChunk chunk)
-    {
-        var lines = chunk.Text.Split('\n');
-        var last = lines.Length;
-        while (last > 1 && string.IsNullOrWhiteSpace(lines[last - 1]))
-        {
-            last--;
-        }
-
-        return Math.Clamp((int)_scanner.CurrentPosition.Line, 1, last) + _offset;
-    }
-
-    /// <summary>YamlDotNet's message without its position prefix, e.g. <c>while scanning a mapping, found invalid tab as indentation</c>.</summary>
-    private static string Describe(YamlException e)
-    {
-        var message = e.Message;
-        if (message.StartsWith("(Line", StringComparison.Ordinal) && message.IndexOf("): ", StringComparison.Ordinal) is >= 0 and var at)
-        {
-            message = message[(at + 3)..];
-        }
-
-        message = message.TrimEnd('.');
-        return message.Length > 0 ? char.ToLowerInvariant(message[0]) + message[1..] : "malformed";
-    }
+    private int ErrorLine(YamlChunk chunk) => YamlText.ErrorLine(_scanner, chunk.Text) + _offset;
 
     private sealed class ConversionException(int line, string message) : Exception(message)
     {

@@ -87,8 +87,10 @@ public class PolicyConfigLoaderTests
     [InlineData("lowTierSeccomp: { type: Localhost }\n", "policy.yaml:1: lowTierSeccomp.localhostProfile: required when type is Localhost")]
     [InlineData("runtimes:\n  gvisor:\n    runtimeClassName: Kata_VM\n", "policy.yaml:3: runtimes.gvisor.runtimeClassName: \"Kata_VM\" is not a valid Kubernetes object name")]
     [InlineData("runtimes:\n  gvisor:\n    pool:\n      label: { key: agentsandbox.io/pool, value: kata }\n", "kata and gvisor must use different node pools")]
-    [InlineData("mode: [Audit\n", "policy.yaml:2: invalid YAML")]
+    [InlineData("mode: [Audit\n", "policy.yaml:1: invalid YAML")]
     [InlineData("colour: blue\n", "policy.yaml:1: colour: unknown key")]
+    [InlineData("mode: Audit\nruntimes:\n  kata:\n\thandler: kata\n", "policy.yaml:4: invalid YAML: while scanning a mapping, found invalid tab as indentation")]
+    [InlineData("mode: Audit\nenforcedNamespaces: *agents\n", "policy.yaml:2: invalid YAML: alias *agents refers to no anchor &agents defined above it")]
     public void Errors_name_the_key_and_the_line(string yaml, string expected)
     {
         var (config, errors) = PolicyConfigLoader.Load(yaml, "policy.yaml");
