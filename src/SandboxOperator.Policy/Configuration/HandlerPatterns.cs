@@ -6,10 +6,15 @@ namespace SandboxOperator.Policy.Configuration;
 /// hypervisor and confidential-computing flavour, and installs <c>kata</c> itself in many setups; gVisor is
 /// <c>runsc</c>, sometimes <c>gvisor</c>.
 /// </summary>
-/// <remarks>Compared by value, in order. A bare <c>*</c> is never valid: it would accept runc.</remarks>
+/// <remarks>
+/// Compared by value, in order. A bare <c>*</c> is never valid: it would accept runc. <see cref="Matches"/> allocates
+/// nothing: it runs on the admission path for every pod whose RuntimeClass is known.
+/// </remarks>
 public sealed class HandlerPatterns : IEquatable<HandlerPatterns>
 {
-    public HandlerPatterns(IEnumerable<string> patterns) => Patterns = [.. patterns];
+    private readonly string[] _patterns;
+
+    public HandlerPatterns(IEnumerable<string> patterns) => _patterns = [.. patterns];
 
     /// <summary>kata-deploy's handlers: kata-qemu and its variants, Cloud Hypervisor, Firecracker, Dragonball, StratoVirt, peer pods.</summary>
     public static HandlerPatterns DefaultKata { get; } = new(
@@ -17,14 +22,14 @@ public sealed class HandlerPatterns : IEquatable<HandlerPatterns>
 
     public static HandlerPatterns DefaultGVisor { get; } = new(["runsc", "gvisor"]);
 
-    public IReadOnlyList<string> Patterns { get; }
+    public IReadOnlyList<string> Patterns => _patterns;
 
     /// <summary>Whether <paramref name="handler"/> is one of the names or starts with one of the prefixes.</summary>
     public bool Matches(string handler)
     {
-        foreach (var p in Patterns)
+        foreach (var p in _patterns)
         {
-            if (p.EndsWith('*') ? handler.StartsWith(p[..^1], StringComparison.Ordinal) : handler == p)
+            if (p.EndsWith('*') ? handler.AsSpan().StartsWith(p.AsSpan(0, p.Length - 1), StringComparison.Ordinal) : handler == p)
             {
                 return true;
             }

@@ -26,6 +26,7 @@ public sealed class YamlToJson
 {
     private const string MergeTag = "tag:yaml.org,2002:merge";
 
+    private readonly string _text;
     private readonly Scanner _scanner;
     private readonly Parser _parser;
     private readonly string _source;
@@ -37,6 +38,7 @@ public sealed class YamlToJson
 
     private YamlToJson(YamlChunk chunk, string source)
     {
+        _text = chunk.Text;
         _scanner = new Scanner(new StringReader(chunk.Text), skipComments: true);
         _parser = new Parser(_scanner);
         _source = source;
@@ -47,25 +49,37 @@ public sealed class YamlToJson
     private sealed record Anchored(JsonNode? Value, YamlScalar? Scalar, long Size, int Depth);
 
     /// <summary>Reads the first document of <paramref name="chunk"/>; content after a <c>...</c> end marker is ignored, with a note, as kubectl ignores it.</summary>
+    /// <remarks>
+    /// Escapes in double-quoted scalars are YAML 1.1's, as go-yaml's: <c>\'</c> is a quote (YamlDotNet, which knows
+    /// YAML 1.2's, refuses it: each one it stops at is read again as the same <c>\x27</c>), and <c>\/</c> is refused.
+    /// </remarks>
     public static YamlDocument Convert(YamlChunk chunk, string source)
     {
-        var converter = new YamlToJson(chunk, source);
-        try
+        while (true)
         {
-            return converter.Read();
-        }
-        catch (ConversionException e)
-        {
-            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, e.Line, e.Message));
-        }
-        catch (YamlException e)
-        {
-            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), "invalid YAML: " + YamlText.Describe(e)));
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
-        {
-            // YamlDotNet reports a few malformed inputs (an unclosed flow collection) without a message of its own.
-            return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), YamlText.UnparsableLine));
+            var converter = new YamlToJson(chunk, source);
+            try
+            {
+                return converter.Read();
+            }
+            catch (ConversionException e)
+            {
+                return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, e.Line, e.Message));
+            }
+            catch (YamlException e) when (e.Message.Contains("unknown escape character", StringComparison.Ordinal)
+                && e.End.Index + 1 < chunk.Text.Length && chunk.Text[(int)e.End.Index] == '\\' && chunk.Text[(int)e.End.Index + 1] == '\'')
+            {
+                chunk = chunk with { Text = string.Concat(chunk.Text.AsSpan(0, (int)e.End.Index), "\\x27", chunk.Text.AsSpan((int)e.End.Index + 2)) };
+            }
+            catch (YamlException e)
+            {
+                return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), "invalid YAML: " + YamlText.Describe(e)));
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            {
+                // YamlDotNet reports a few malformed inputs (an unclosed flow collection) without a message of its own.
+                return new YamlDocument(null, converter._lines, converter._notes, new ManifestMessage(source, converter.ErrorLine(chunk), YamlText.UnparsableLine));
+            }
         }
     }
 
@@ -281,8 +295,32 @@ public sealed class YamlToJson
 
     private YamlScalar Resolve(Scalar scalar)
     {
+        if (scalar.Style == ScalarStyle.DoubleQuoted && HasSlashEscape(_text.AsSpan((int)scalar.Start.Index, (int)(scalar.End.Index - scalar.Start.Index))))
+        {
+            throw new ConversionException(Line(scalar.Start), "invalid YAML: found unknown escape character \\/ (YAML 1.1, which kubectl reads, has none; write / alone)");
+        }
+
         var (resolved, error) = YamlScalar.Resolve(scalar.Value, TagOf(scalar), scalar.IsPlainImplicit);
         return error is null ? resolved : throw new ConversionException(Line(scalar.Start), error);
+    }
+
+    /// <summary>Whether a double-quoted scalar as written holds the escape <c>\/</c> (and not an escaped backslash before a slash).</summary>
+    private static bool HasSlashEscape(ReadOnlySpan<char> written)
+    {
+        for (var i = 0; i < written.Length - 1; i++)
+        {
+            if (written[i] == '\\')
+            {
+                if (written[i + 1] == '/')
+                {
+                    return true;
+                }
+
+                i++;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The scalar's explicit tag, expanded (<c>tag:yaml.org,2002:str</c> for <c>!!str</c>; <c>!</c> for the non-specific tag), or null.</summary>
