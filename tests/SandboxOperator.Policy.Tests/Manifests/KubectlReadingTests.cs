@@ -60,6 +60,8 @@ public class KubectlReadingTests
         { "a JSON comment", "{\"apiVersion\": \"v1\",\n// no comments in JSON\n\"kind\": \"ConfigMap\"}", 2 },
         { "no kind", "apiVersion: v1\nmetadata: {name: a}\n", 1 },
         { "wrong tag", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: !!int abc\n", 5 },
+        { "a list entry as a mapping value", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: - a\n", 4 },
+        { "an unclosed flow list", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: [a, b\n", 4 },
         { "a slash escape", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  url: \"http:\\/\\/example.com\"\n", 5 },
         { "second document broken", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b: c\n", 8 },
     };
