@@ -4,10 +4,15 @@ using SandboxOperator.Policy.Manifests;
 namespace SandboxOperator.Cli;
 
 /// <summary>
-/// <c>sandboxctl evaluate</c>: reads manifests, evaluates each Pod and pod controller as a CREATE
-/// admission request, prints a report. Exit codes: 0 all allowed, 1 something denied, 2 unusable
-/// input (missing file, YAML error, invalid AgentWorkload or configuration).
+/// <c>sandboxctl evaluate</c>: reads manifests, evaluates each Pod, pod controller and AgentWorkload as a CREATE
+/// admission request, prints a report. Exit codes: 0 all allowed, 1 something denied, 2 unusable input (missing
+/// file, YAML error, Helm template, invalid AgentWorkload or configuration).
 /// </summary>
+/// <remarks>
+/// Unusable parts never hide the rest: every object that can be read is evaluated and printed, notes and errors go
+/// to standard error, and the exit code is the worst of all (2 over 1 over 0). A bad flag or configuration stops
+/// before any input is read.
+/// </remarks>
 internal static class EvaluateCommand
 {
     public const int Allowed = 0;
@@ -51,31 +56,27 @@ internal static class EvaluateCommand
             config = loaded;
         }
 
-        var (docs, errors) = ManifestSources.Read(files, stdin);
-        var set = ManifestSet.From(docs);
-        var allErrors = errors.Concat(set.Errors).ToList();
-        if (allErrors.Count > 0)
-        {
-            foreach (var e in allErrors)
-            {
-                stderr.WriteLine($"error: {e}");
-            }
-
-            return BadInput;
-        }
-
-        foreach (var note in set.Notes)
+        var input = ManifestSources.Read(files, stdin);
+        var set = ManifestSet.From(input.Documents);
+        var (results, uncovered) = Evaluator.Evaluate(set, config);
+        foreach (var note in input.Notes.Concat(set.Notes).Concat(uncovered))
         {
             stderr.WriteLine($"note: {note}");
         }
 
-        var results = Evaluator.Evaluate(set, config);
         stdout.Write(output switch
         {
             "json" => JsonReport.Render(results) + "\n",
             "yaml" => YamlWriter.Write(JsonReport.Build(results)),
             _ => TableReport.Render(results, color),
         });
-        return results.Any(r => !r.Decision.Allowed) ? Denied : Allowed;
+
+        var errors = input.Errors.Concat(set.Errors).ToList();
+        foreach (var e in errors)
+        {
+            stderr.WriteLine($"error: {e}");
+        }
+
+        return errors.Count > 0 ? BadInput : results.Any(r => !r.Decision.Allowed) ? Denied : Allowed;
     }
 }

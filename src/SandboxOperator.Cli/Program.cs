@@ -11,7 +11,7 @@ var files = new Option<string[]>("--filename", "-f")
 var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults)." };
 var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
 
-var evaluate = new Command("evaluate", "Evaluate Pods and pod controllers against the policy, as the admission webhook would.") { files, config, output };
+var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does.") { files, config, output };
 evaluate.SetAction(parse => EvaluateCommand.Run(
     parse.GetValue(files) ?? [],
     parse.GetValue(config),
@@ -29,7 +29,9 @@ crd.SetAction(_ =>
 });
 
 var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster.") { evaluate, crd };
-var parsed = root.Parse(args);
+
+// Without a command there is nothing to do but say what there is.
+var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
 if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
@@ -37,6 +39,7 @@ if (parsed.Errors.Count > 0)
         Console.Error.WriteLine($"error: {error.Message}");
     }
 
+    Console.Error.WriteLine("Run 'sandboxctl --help' for usage.");
     return EvaluateCommand.BadInput;
 }
 

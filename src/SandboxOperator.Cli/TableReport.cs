@@ -21,7 +21,7 @@ internal static class TableReport
                     ? ("audit", "\u001b[33m")
                     : d.Patch.Count > 0 ? ("mutated", "\u001b[36m") : ("allowed", "\u001b[32m");
             var message = d.Message ?? r.AllWarnings.FirstOrDefault() ?? (d.Reasons.Count > 0 ? d.Reasons[0] : "");
-            rows.Add([$"{r.Document.Kind}/{r.Namespace}/{r.Document.Name ?? "(unnamed)"}", decision, d.Tier?.ToString() ?? "-", JsonReport.Display(d.Runtime), message]);
+            rows.Add([$"{r.Document.Kind}/{r.Namespace}/{r.Document.Name ?? "(no name)"}", decision, d.Tier?.ToString() ?? "-", JsonReport.Display(d.Runtime), message]);
             colors.Add(colour);
         }
 

@@ -5,7 +5,7 @@ using YamlDotNet.Core.Events;
 
 namespace SandboxOperator.Cli;
 
-/// <summary>Writes a JSON tree as YAML, quoting strings that YAML would otherwise read as another type.</summary>
+/// <summary>Writes a JSON tree as YAML, quoting strings (values and keys) that kubectl would otherwise read as another type.</summary>
 internal static class YamlWriter
 {
     public static string Write(JsonNode? node)
@@ -20,6 +20,10 @@ internal static class YamlWriter
         return sw.ToString();
     }
 
+    /// <summary>A string, quoted when kubectl would read it unquoted as something else (<c>"yes"</c>, <c>"0755"</c>, <c>"~"</c>).</summary>
+    private static void EmitString(IEmitter emitter, string s) =>
+        emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, Policy.Manifests.YamlScalar.ReadsAsString(s) ? ScalarStyle.Any : ScalarStyle.DoubleQuoted, true, true));
+
     private static void Emit(IEmitter emitter, JsonNode? node)
     {
         switch (node)
@@ -28,7 +32,7 @@ internal static class YamlWriter
                 emitter.Emit(new MappingStart());
                 foreach (var (k, v) in obj)
                 {
-                    emitter.Emit(new Scalar(k));
+                    EmitString(emitter, k);
                     Emit(emitter, v);
                 }
 
@@ -44,9 +48,7 @@ internal static class YamlWriter
                 emitter.Emit(new SequenceEnd());
                 break;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                var s = value.GetValue<string>();
-                var needsQuotes = Policy.Manifests.ManifestParser.Scalar(new YamlDotNet.RepresentationModel.YamlScalarNode(s)) is not JsonValue resolved || resolved.GetValueKind() != JsonValueKind.String;
-                emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, needsQuotes ? ScalarStyle.DoubleQuoted : ScalarStyle.Any, true, true));
+                EmitString(emitter, value.GetValue<string>());
                 break;
             case JsonValue value:
                 emitter.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value.ToJsonString(), ScalarStyle.Plain, true, false));

@@ -26,6 +26,7 @@ public sealed class PolicyConfigTests(ChartRenderer chart)
         Assert.Equal(defaults.LowTierSeccomp, config.LowTierSeccomp);
         Assert.Equal(defaults.LabelAdminGroups.Order(), config.LabelAdminGroups.Order());
         Assert.Equal([ChartRenderer.ReleaseNamespace], config.InfrastructureNamespaces);
+        Assert.True(config.ExcludedNamespaces.SetEquals(["kube-system", ChartRenderer.ReleaseNamespace]), string.Join(", ", config.ExcludedNamespaces));
 
         var audit = chart.Render("--set", "mode=Audit", "--set", "lowTierSeccomp.type=Localhost").Named<V1ConfigMap>(ChartRenderer.Fullname + "-config");
         var (loaded, auditErrors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(audit.Data["policy.yaml"], "configmap policy.yaml");
@@ -77,6 +78,7 @@ public sealed class PolicyConfigTests(ChartRenderer chart)
         Assert.Equal([ChartRenderer.ReleaseNamespace, "logging", "kube-flannel"], p.Strings("infrastructureNamespaces"));
         Assert.Equal(["system:masters", "platform-admins"], p.Strings("labelAdminGroups"));
         Assert.Equal("kata-clh", p.Get<string>("runtimes.kata.handler"));
+        Assert.Equal(["kata", "kata-qemu", "kata-qemu-*", "kata-clh", "kata-clh-*", "kata-cloud-hypervisor", "kata-dragonball", "kata-fc", "kata-stratovirt", "kata-remote"], p.Strings("runtimes.kata.handlers"));
         Assert.Equal("kata", p.Get<string>("runtimes.kata.runtimeClassName"));
         Assert.Equal("200Mi", p.Get<string>("runtimes.kata.overhead.memory"));
     }

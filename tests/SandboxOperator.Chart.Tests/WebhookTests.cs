@@ -131,10 +131,10 @@ public sealed class WebhookTests(ChartRenderer chart)
 
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "CREATE").Order());
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "UPDATE").Order());
-        Assert.Equal(WorkloadResources.Append("/pods/binding").Append("/bindings").Order(), Covered(validateRules, "CREATE").Order());
-        Assert.Equal(WorkloadResources.Order(), Covered(validateRules, "UPDATE").Order());
+        Assert.Equal(WorkloadResources.Append("/pods/binding").Append("/bindings").Append("agentsandbox.io/agentworkloads").Order(), Covered(validateRules, "CREATE").Order());
+        Assert.Equal(WorkloadResources.Append("agentsandbox.io/agentworkloads").Order(), Covered(validateRules, "UPDATE").Order());
         Assert.All(mutateRules.Concat(validateRules), r => Assert.DoesNotContain("*", r.Resources));
-        Assert.All(mutateRules.Concat(validateRules), r => Assert.Equal(["v1"], r.ApiVersions));
+        Assert.All(mutateRules.Concat(validateRules), r => Assert.Equal(r.ApiGroups.SequenceEqual(["agentsandbox.io"]) ? ["v1alpha1"] : ["v1"], r.ApiVersions));
     }
 
     [SkippableTheory]
@@ -160,6 +160,33 @@ public sealed class WebhookTests(ChartRenderer chart)
         var exclusion = Assert.Single(guard.NamespaceSelector.MatchExpressions);
         Assert.Equal(("kubernetes.io/metadata.name", "NotIn"), (exclusion.Key, exclusion.OperatorProperty));
         Assert.Equal(["kube-system", ChartRenderer.ReleaseNamespace], exclusion.Values);
+    }
+
+    [SkippableFact]
+    public void Excluded_namespaces_are_one_list_for_every_webhook_and_the_policy()
+    {
+        var m = chart.Render("--set", "webhook.excludedNamespaces={monitoring,kube-system}");
+        string[] expected = ["kube-system", "monitoring", ChartRenderer.ReleaseNamespace];
+        var webhooks = m.One<V1ValidatingWebhookConfiguration>().Webhooks.Select(w => w.NamespaceSelector)
+            .Append(Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).NamespaceSelector);
+        Assert.All(webhooks, selector => Assert.Equal(expected, Assert.Single(selector.MatchExpressions, e => e.Key == "kubernetes.io/metadata.name").Values));
+
+        var (config, errors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(m.Named<V1ConfigMap>(ChartRenderer.Fullname + "-config").Data["policy.yaml"], "policy.yaml");
+        Assert.Empty(errors);
+        Assert.Equal(expected.Order(), config!.ExcludedNamespaces.Order());
+        Assert.Contains("Never checked: kube-system, monitoring and " + ChartRenderer.ReleaseNamespace + ".", chart.RenderNotes("--set", "webhook.excludedNamespaces={monitoring}"), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Agent_workloads_go_to_the_validating_webhook_only()
+    {
+        var m = chart.Render();
+        var validate = m.One<V1ValidatingWebhookConfiguration>().Webhooks[0];
+        var rule = Assert.Single(validate.Rules, r => r.ApiGroups.Contains("agentsandbox.io"));
+        Assert.Equal(["agentworkloads"], rule.Resources);
+        Assert.Equal(["CREATE", "UPDATE"], rule.Operations);
+        Assert.Equal("Namespaced", rule.Scope);
+        Assert.DoesNotContain(Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).Rules, r => r.ApiGroups.Contains("agentsandbox.io"));
     }
 
     private static IEnumerable<string> Covered(IEnumerable<V1RuleWithOperations> rules, string operation) =>

@@ -15,7 +15,8 @@ public class EvaluateCommandTests
         Assert.Matches(@"Pod/tools/code-runner\s+mutated\s+High\s+Kata", r.Stdout);
         Assert.Matches(@"Job/tools/unit-converter-run-4821\s+allowed\s+Medium\s+GVisor", r.Stdout);
         Assert.Matches(@"Deployment/internal/billing-api\s+allowed\s+Low\s+Runc", r.Stdout);
-        Assert.Contains("8 evaluated, 8 allowed, 0 denied", r.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"AgentWorkload/tools/code-runner\s+allowed\s+High\s+Kata", r.Stdout);
+        Assert.Contains("13 evaluated, 13 allowed, 0 denied", r.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b[", r.Stdout, StringComparison.Ordinal);
     }
 
@@ -25,7 +26,8 @@ public class EvaluateCommandTests
         var r = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "-o", "json");
         Assert.Equal(0, r.ExitCode);
         var results = JsonNode.Parse(r.Stdout)!["results"]!.AsArray();
-        Assert.Equal(8, results.Count);
+        Assert.Equal(13, results.Count);
+        Assert.Equal(5, results.Count(x => (string?)x!["kind"] == "AgentWorkload"));
         foreach (var item in results)
         {
             Assert.Equal(ResultKeys, item!.AsObject().Select(p => p.Key));
@@ -90,31 +92,59 @@ public class EvaluateCommandTests
     [Theory]
     [InlineData("missing.yaml", "error: missing.yaml: no such file or directory")]
     [InlineData("BAD_YAML", "bad.yaml:4: invalid YAML")]
-    [InlineData("BAD_WORKLOAD", "bad.yaml:1: AgentWorkload w: spec.type: Unsupported value \"Mcp\": supported values: MCPServer, Agent, ExecTool, Tool, Internal")]
-    public void Unusable_input_exits_2_with_file_and_line_and_no_stack_trace(string input, string expected)
+    [InlineData("BAD_TAB", "bad.yaml:4: invalid YAML: while scanning a mapping, found invalid tab as indentation")]
+    [InlineData("BAD_ANCHOR", "bad.yaml:6: alias *common refers to no anchor &common defined above it")]
+    [InlineData("BAD_WORKLOAD", "bad.yaml:4: AgentWorkload w: spec.type: Unsupported value \"Mcp\": supported values: MCPServer, Agent, ExecTool, Tool, Internal")]
+    [InlineData("BAD_JSON", "bad.yaml:3: invalid JSON: expected end of string, but instead reached end of data")]
+    public void Unusable_input_exits_2_with_file_and_line_and_no_exception_text(string input, string expected)
     {
-        var dir = Directory.CreateTempSubdirectory();
-        try
+        using var files = new TempFiles();
+        var path = input switch
         {
-            var path = input;
-            if (input.StartsWith("BAD_", StringComparison.Ordinal))
-            {
-                path = Path.Combine(dir.FullName, "bad.yaml");
-                File.WriteAllText(path, input == "BAD_YAML"
-                    ? "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a: b\n"
-                    : "apiVersion: agentsandbox.io/v1alpha1\nkind: AgentWorkload\nmetadata: {name: w}\nspec: {type: Mcp}\n");
-            }
+            "BAD_YAML" => files.Write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a: b\n"),
+            "BAD_TAB" => files.Write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n\tname: a\n"),
+            "BAD_ANCHOR" => files.Write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  <<: *common\n"),
+            "BAD_WORKLOAD" => files.Write("bad.yaml", "apiVersion: agentsandbox.io/v1alpha1\nkind: AgentWorkload\nmetadata: {name: w}\nspec: {type: Mcp}\n"),
+            "BAD_JSON" => files.Write("bad.yaml", "{\"apiVersion\": \"v1\",\n \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"a"),
+            _ => input,
+        };
 
-            var r = Sandboxctl.Run(null, "evaluate", "-f", path);
-            Assert.Equal(2, r.ExitCode);
-            Assert.Contains(expected, r.Stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
-            Assert.Equal("", r.Stdout);
-        }
-        finally
+        var r = Sandboxctl.Run(null, "evaluate", "-f", path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Stderr, StringComparison.Ordinal);
+        foreach (var leak in new[] { "   at ", "Exception", "LineNumber", "BytePositionInLine", "does not exists" })
         {
-            dir.Delete(true);
+            Assert.DoesNotContain(leak, r.Stderr, StringComparison.Ordinal);
         }
+
+        Assert.Contains("0 evaluated, 0 allowed, 0 denied", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_arguments_print_the_usage()
+    {
+        var r = Sandboxctl.Run(null);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("Usage:", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("evaluate", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("crd", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_unusable_file_hides_nothing_json_stays_valid_and_the_exit_code_is_the_worst()
+    {
+        using var files = new TempFiles();
+        files.Write("a-broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a: b\n");
+        files.Write("b-denied.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: mcp\n  labels: {agentsandbox.io/workload-type: mcp-server}\nspec:\n  runtimeClassName: gvisor\n  containers: [{name: c, image: x}]\n");
+        files.Write("c-allowed.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers: [{name: c, image: x}]\n");
+
+        var r = Sandboxctl.Run(null, "evaluate", "-f", files.Root, "-o", "json");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(["mcp", "web"], JsonNode.Parse(r.Stdout)!["results"]!.AsArray().Select(x => (string?)x!["name"]));
+        Assert.Contains("a-broken.yaml:4: invalid YAML", r.Stderr, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(files.Root, "a-broken.yaml"));
+        Assert.Equal(1, Sandboxctl.Run(null, "evaluate", "-f", files.Root).ExitCode);
     }
 
     [Fact]

@@ -137,6 +137,21 @@ public sealed class ControllerScenarioTests
     }
 
     [Fact]
+    public async Task A_managed_class_with_another_accepted_handler_keeps_it_and_gets_its_scheduling()
+    {
+        await using var cluster = await ClusterWithKataPoolAsync(runtimeClass: false);
+        await cluster.CreateRuntimeClassAsync("kata", "kata");
+        await cluster.CreateWorkloadAsync(Ns, "mcp", WorkloadType.MCPServer);
+        cluster.StartController(Options(manage: true));
+
+        await Eventually.HoldsAsync(
+            () => cluster.Server.Store.Get(BuiltInResources.RuntimeClasses, null, "kata") is { } k && (string?)k["scheduling"]?["nodeSelector"]?["agentsandbox.io/pool"] == "kata",
+            "the kata RuntimeClass gets the pool's scheduling");
+        Assert.Equal("kata", (string?)cluster.Server.Store.Get(BuiltInResources.RuntimeClasses, null, "kata")!["handler"]);
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "mcp", "RuntimeClassAvailable", out _) == "True", "RuntimeClassAvailable is True");
+    }
+
+    [Fact]
     public async Task Cut_watches_and_410_Gone_miss_nothing()
     {
         await using var cluster = await ClusterWithKataPoolAsync();

@@ -18,8 +18,8 @@ public sealed class StatusBuilderTests
         taint ? [new NodeTaint("agentsandbox.io/pool", pool, "NoSchedule")] : [],
         ready);
 
-    private static WorkloadEntry Entry(WorkloadType type, AgentWorkloadStatus? status = null, long generation = 3) =>
-        new("ns", "w", "uid-w", generation, new AgentWorkload("ns", "w", new AgentWorkloadSpec { Type = type }, generation), [], status);
+    private static WorkloadEntry Entry(WorkloadType type, AgentWorkloadStatus? status = null, long generation = 3, RiskTier? riskTier = null) =>
+        new("ns", "w", "uid-w", generation, new AgentWorkload("ns", "w", new AgentWorkloadSpec { Type = type, RiskTier = riskTier }, generation), [], status);
 
     private static PodFacts Pod(string name, string? runtimeClass, string? pool, string workload = "w", string? phase = "Running") => new(
         "ns", name, "uid-" + name, phase,
@@ -60,6 +60,32 @@ public sealed class StatusBuilderTests
         Assert.All(a.Status.Conditions!, c => Assert.Equal("True", c.Status));
         Assert.All(a.Status.Conditions!, c => Assert.Equal(3, c.ObservedGeneration));
         Assert.Empty(a.NonCompliantPods);
+    }
+
+    [Fact]
+    public void An_ignored_risk_tier_is_said_in_the_status_reasons()
+    {
+        var entry = Entry(WorkloadType.ExecTool, riskTier: RiskTier.Low);
+        var a = WorkloadStatusBuilder.Build(entry, [], [], Config, State(entry), T0);
+        Assert.Equal(RiskTier.High, a.Status.RiskTier);
+        Assert.Equal(["type ExecTool: code-execution tools run in Kata", "spec.riskTier Low is ignored: it can raise the tier, never lower it below High"], a.Status.Reasons);
+    }
+
+    [Theory]
+    [InlineData("kata", "True", "Available")]
+    [InlineData("kata-clh-tdx", "True", "Available")]
+    [InlineData("runc", "False", "HandlerMismatch")]
+    public void The_class_is_available_when_its_handler_is_one_kata_accepts(string handler, string status, string reason)
+    {
+        var entry = Entry(WorkloadType.Agent);
+        var state = new ClusterSnapshot(workloads: [entry.Workload!], runtimeClasses: [new RuntimeClassInfo("kata", handler, new Dictionary<string, string>(), [])]);
+        var rc = Cond(WorkloadStatusBuilder.Build(entry, [], [], Config, state, T0).Status, "RuntimeClassAvailable");
+        Assert.Equal((status, reason), (rc.Status, rc.Reason));
+        Assert.Contains($"handler \"{handler}\"", rc.Message, StringComparison.Ordinal);
+        if (status == "False")
+        {
+            Assert.Contains("which is not a Kata handler (the policy accepts kata-qemu, kata, kata-qemu-*", rc.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

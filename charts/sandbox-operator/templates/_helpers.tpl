@@ -74,10 +74,17 @@ app.kubernetes.io/part-of: sandbox-operator
 {{- end -}}
 
 {{/*
-Namespace selector shared by every webhook. kube-system and the release
-namespace are always excluded, whatever the user adds, so the operator can
-start (and the control plane keeps working) while no replica answers.
+Namespaces no webhook sees, as YAML "namespaces: [...]": kube-system and the
+release namespace always, so the operator can start (and the control plane keeps
+working) while no replica answers, plus webhook.excludedNamespaces. The webhooks'
+namespaceSelector and the policy configuration are both rendered from it.
 */}}
+{{- define "sandbox-operator.excludedNamespaces" -}}
+{{- $ns := concat (list "kube-system") (.Values.webhook.excludedNamespaces | default list) (list .Release.Namespace) | uniq -}}
+{{- toYaml (dict "namespaces" $ns) -}}
+{{- end -}}
+
+{{/* Namespace selector shared by the workload webhooks: the excluded namespaces, and what the user adds. */}}
 {{- define "sandbox-operator.namespaceSelector" -}}
 {{- $sel := .Values.webhook.namespaceSelector | default dict -}}
 {{- with $sel.matchLabels }}
@@ -88,8 +95,7 @@ matchExpressions:
   - key: kubernetes.io/metadata.name
     operator: NotIn
     values:
-      - kube-system
-      - {{ .Release.Namespace }}
+      {{- (include "sandbox-operator.excludedNamespaces" . | fromYaml).namespaces | toYaml | nindent 6 }}
 {{- with $sel.matchExpressions }}
   {{- toYaml . | nindent 2 }}
 {{- end }}

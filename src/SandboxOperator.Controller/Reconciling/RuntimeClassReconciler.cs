@@ -13,7 +13,8 @@ namespace SandboxOperator.Controller.Reconciling;
 /// restores drifted overhead or scheduling. Keys are RuntimeClass names; other names are ignored.
 /// </summary>
 /// <remarks>
-/// A class with the right name but another handler is never deleted (it may not be ours and pods may use it): the
+/// A class with the right name and a handler the runtime accepts (kata-deploy's <c>kata</c> for Kata, say) is left as
+/// it is. One with a handler the runtime does not accept is never deleted (it may not be ours and pods may use it): the
 /// handler is immutable, so this is terminal, reported as a Warning Event on the RuntimeClass and on the workloads'
 /// RuntimeClassAvailable condition.
 /// </remarks>
@@ -41,9 +42,9 @@ public sealed class RuntimeClassReconciler(IKubernetes client, ClusterCache cach
                 return ReconcileResult.Done;
             }
 
-            if (actual.Info.Handler != settings.Handler)
+            if (!settings.Accepts(actual.Info.Handler))
             {
-                var message = $"RuntimeClass \"{name}\" has handler \"{actual.Info.Handler}\" but the policy needs \"{settings.Handler}\"; the handler is immutable: delete the RuntimeClass and the operator recreates it";
+                var message = $"RuntimeClass \"{name}\" has handler \"{actual.Info.Handler}\", which is not a {settings.Runtime} handler (the policy accepts {settings.AcceptedHandlers}); the handler is immutable: delete the RuntimeClass and the operator recreates it with \"{settings.Handler}\"";
                 await events.EmitAsync(new EventTarget("node.k8s.io/v1", "RuntimeClass", "", name, ""), "Warning", "HandlerMismatch", "Reconcile", message, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.Terminal(message);
             }
@@ -53,6 +54,8 @@ public sealed class RuntimeClassReconciler(IKubernetes client, ClusterCache cach
                 return ReconcileResult.Done;
             }
 
+            // The handler is immutable: an accepted one is kept, only overhead and scheduling are restored.
+            desired.Handler = actual.Info.Handler;
             desired.Metadata.ResourceVersion = actual.ResourceVersion;
             await client.NodeV1.ReplaceRuntimeClassAsync(desired, name, cancellationToken: cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;

@@ -14,7 +14,9 @@ namespace SandboxOperator.Controller.Reconciling;
 /// </summary>
 /// <remarks>
 /// A condition keeps its previous <c>lastTransitionTime</c> unless its status changes, so an unchanged cluster yields
-/// a status equal to the one already written. Pods that have Succeeded or Failed are not counted.
+/// a status equal to the one already written. Pods that have Succeeded or Failed are not counted. The warnings about the
+/// spec (a <c>riskTier</c> that is ignored) follow the reasons in <c>status.reasons</c>, the same text the validating
+/// webhook returns as a kubectl warning. A RuntimeClass is available when its handler is one the runtime accepts.
 /// </remarks>
 public static class WorkloadStatusBuilder
 {
@@ -69,7 +71,7 @@ public static class WorkloadStatusBuilder
             Runtime = tier.Runtime,
             RuntimeClassName = settings?.RuntimeClassName,
             NodePool = settings?.Pool.Label.Value,
-            Reasons = [.. tier.Reasons],
+            Reasons = [.. tier.Reasons, .. tier.Warnings],
             ObservedGeneration = generation,
             Pods = new PodCounts { Total = total, Compliant = total - issues.Count },
             Conditions =
@@ -119,13 +121,13 @@ public static class WorkloadStatusBuilder
             return Draft(ConditionTypes.RuntimeClassAvailable, "False", "RuntimeClassMissing", $"RuntimeClass \"{name}\" does not exist, so pods of tier {tier.Tier} cannot start; {fix}");
         }
 
-        if (rc.Handler != settings.Handler)
+        if (!settings.Accepts(rc.Handler))
         {
             return Draft(ConditionTypes.RuntimeClassAvailable, "False", "HandlerMismatch",
-                $"RuntimeClass \"{name}\" has handler \"{rc.Handler}\" but {settings.Runtime} needs \"{settings.Handler}\"; the handler cannot be changed in place: delete the RuntimeClass and recreate it with handler \"{settings.Handler}\"");
+                $"RuntimeClass \"{name}\" has handler \"{rc.Handler}\", which is not a {settings.Runtime} handler (the policy accepts {settings.AcceptedHandlers}); the handler cannot be changed in place: delete the RuntimeClass and recreate it with handler \"{settings.Handler}\"");
         }
 
-        return Draft(ConditionTypes.RuntimeClassAvailable, "True", "Available", $"RuntimeClass \"{name}\" exists with handler \"{settings.Handler}\"");
+        return Draft(ConditionTypes.RuntimeClassAvailable, "True", "Available", $"RuntimeClass \"{name}\" exists with handler \"{rc.Handler}\"");
     }
 
     private static WorkloadCondition PoolCondition(WorkloadTier tier, RuntimeSettings? settings, IEnumerable<NodeInfo> nodes, PolicyConfig config)

@@ -9,14 +9,19 @@ namespace SandboxOperator.Policy.Api;
 /// <remarks>Unknown fields under <c>spec</c> are errors, as with kubectl's strict field validation.</remarks>
 public static class AgentWorkloadReader
 {
-    private static readonly string[] SpecFields = ["type", "riskTier", "traits", "selector"];
+    /// <summary>The fields of <c>spec</c>; <see cref="Decisions.PolicyFields"/> declares the same ones for admission.</summary>
+    public static IReadOnlyList<string> SpecFields { get; } = ["type", "riskTier", "traits", "selector"];
     private static readonly string[] TraitFields = ["executesUntrustedCode", "processesUntrustedContent", "runsThirdPartySkills"];
     private static readonly string[] SelectorFields = ["matchLabels", "matchExpressions"];
     private static readonly string[] RequirementFields = ["key", "operator", "values"];
     private static readonly string[] SelectorOperators = ["In", "NotIn", "Exists", "DoesNotExist"];
 
     /// <summary>Reads <paramref name="obj"/>; the namespace defaults to <paramref name="defaultNamespace"/>.</summary>
-    public static (AgentWorkload? Workload, IReadOnlyList<FieldError> Errors) Read(JsonElement obj, string defaultNamespace = "default")
+    /// <param name="rejectUnknownSpecFields">
+    /// False to leave fields of <c>spec</c> other than <see cref="SpecFields"/> alone: at admission the API server has
+    /// already pruned them by the CRD schema, and the webhook reads a copy pruned to the known ones.
+    /// </param>
+    public static (AgentWorkload? Workload, IReadOnlyList<FieldError> Errors) Read(JsonElement obj, string defaultNamespace = "default", bool rejectUnknownSpecFields = true)
     {
         var errors = new List<FieldError>();
         if (obj.ValueKind != JsonValueKind.Object)
@@ -53,15 +58,18 @@ public static class AgentWorkloadReader
         }
         else
         {
-            ReadSpec(specEl, spec, errors);
+            ReadSpec(specEl, spec, rejectUnknownSpecFields, errors);
         }
 
         return errors.Count == 0 ? (new AgentWorkload(ns, name!, spec, generation), errors) : (null, errors);
     }
 
-    private static void ReadSpec(JsonElement specEl, AgentWorkloadSpec spec, List<FieldError> errors)
+    private static void ReadSpec(JsonElement specEl, AgentWorkloadSpec spec, bool rejectUnknown, List<FieldError> errors)
     {
-        RejectUnknown(specEl, "spec", SpecFields, errors);
+        if (rejectUnknown)
+        {
+            RejectUnknown(specEl, "spec", SpecFields, errors);
+        }
 
         if (!specEl.TryGetProperty("type", out var typeEl) || typeEl.ValueKind == JsonValueKind.Null)
         {
@@ -276,11 +284,11 @@ public static class AgentWorkloadReader
         return false;
     }
 
-    private static void RejectUnknown(JsonElement obj, string path, string[] known, List<FieldError> errors)
+    private static void RejectUnknown(JsonElement obj, string path, IReadOnlyList<string> known, List<FieldError> errors)
     {
         foreach (var p in obj.EnumerateObject())
         {
-            if (Array.IndexOf(known, p.Name) < 0)
+            if (!known.Contains(p.Name))
             {
                 errors.Add(new FieldError($"{path}.{p.Name}", $"unknown field (known fields: {string.Join(", ", known)})"));
             }

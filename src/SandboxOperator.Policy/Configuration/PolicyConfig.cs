@@ -16,6 +16,11 @@ public sealed record PolicyConfig
     public bool ManageRuntimeClasses { get; init; }
     /// <summary>Namespaces where every unclaimed pod must run in Kata (in addition to namespaces labelled agentsandbox.io/enforce=kata).</summary>
     public IReadOnlySet<string> EnforcedNamespaces { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+    /// <summary>
+    /// Namespaces no webhook sees: the chart renders the webhooks' namespaceSelector from this list (plus its release
+    /// namespace), so the policy treats objects there as not covered, and <c>sandboxctl</c> agrees with the cluster.
+    /// </summary>
+    public IReadOnlySet<string> ExcludedNamespaces { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "kube-system" };
     /// <summary>Namespaces whose pods may run on every pool (log shippers, monitoring agents, CSI/CNI daemons).</summary>
     public IReadOnlySet<string> InfrastructureNamespaces { get; init; } = new HashSet<string>(StringComparer.Ordinal);
     /// <summary>The seccomp profile Low-tier pods get when they set none.</summary>
@@ -38,7 +43,8 @@ public sealed record PolicyConfig
     public SandboxRuntimeList SandboxRuntimes => new(Kata, GVisor);
 }
 
-/// <summary>A sandbox runtime: its RuntimeClass and the node pool that runs it.</summary>
+/// <summary>A sandbox runtime: its RuntimeClass, the handlers that count as it, and the node pool that runs it.</summary>
+/// <param name="Handler">The handler of the RuntimeClass the operator manages; always accepted.</param>
 public sealed record RuntimeSettings(
     SandboxRuntime Runtime,
     string RuntimeClassName,
@@ -46,15 +52,30 @@ public sealed record RuntimeSettings(
     PoolSettings Pool,
     ResourceOverhead? Overhead)
 {
+    /// <summary>More handlers that count as this runtime when a RuntimeClass names them (besides <see cref="Handler"/>).</summary>
+    public HandlerPatterns Handlers { get; init; } = new([]);
+
+    /// <summary>Whether a RuntimeClass with <paramref name="handler"/> runs this runtime.</summary>
+    public bool Accepts(string handler) => handler == Handler || Handlers.Matches(handler);
+
+    /// <summary>Every handler this runtime accepts, for messages: <see cref="Handler"/> first, then <see cref="Handlers"/>.</summary>
+    public string AcceptedHandlers => string.Join(", ", Handlers.Patterns.Prepend(Handler).Distinct(StringComparer.Ordinal));
+
     public static RuntimeSettings DefaultKata { get; } = new(
         SandboxRuntime.Kata, "kata", "kata-qemu",
         new PoolSettings(new LabelRef("agentsandbox.io/pool", "kata"), new TaintRef("agentsandbox.io/pool", "kata", "NoSchedule")),
-        new ResourceOverhead("160Mi", "250m"));
+        new ResourceOverhead("160Mi", "250m"))
+    {
+        Handlers = HandlerPatterns.DefaultKata,
+    };
 
     public static RuntimeSettings DefaultGVisor { get; } = new(
         SandboxRuntime.GVisor, "gvisor", "runsc",
         new PoolSettings(new LabelRef("agentsandbox.io/pool", "gvisor"), new TaintRef("agentsandbox.io/pool", "gvisor", "NoSchedule")),
-        null);
+        null)
+    {
+        Handlers = HandlerPatterns.DefaultGVisor,
+    };
 }
 
 /// <summary>A node pool: nodes that carry <see cref="Label"/> and are tainted with <see cref="Taint"/>.</summary>

@@ -42,7 +42,7 @@ public static class PolicyConfigLoader
         }
 
         var config = PolicyConfig.Default;
-        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups"]);
+        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups"]);
 
         if (reader.Scalar(root, "mode", "mode") is { } mode)
         {
@@ -75,6 +75,11 @@ public static class PolicyConfigLoader
         if (reader.StringSet(root, "enforcedNamespaces") is { } enforced)
         {
             config = config with { EnforcedNamespaces = enforced };
+        }
+
+        if (reader.StringSet(root, "excludedNamespaces") is { } excluded)
+        {
+            config = config with { ExcludedNamespaces = excluded };
         }
 
         if (reader.StringSet(root, "infrastructureNamespaces") is { } infra)
@@ -126,6 +131,13 @@ public static class PolicyConfigLoader
         if (config.Kata.Pool.Taint == config.GVisor.Pool.Taint)
         {
             errors.Add($"{source}:{line}: runtimes: kata and gvisor pools must have different taints, both use {config.Kata.Pool.Taint}");
+        }
+
+        var kataHandlers = new HandlerPatterns(config.Kata.Handlers.Patterns.Prepend(config.Kata.Handler));
+        var gvisorHandlers = new HandlerPatterns(config.GVisor.Handlers.Patterns.Prepend(config.GVisor.Handler));
+        if (kataHandlers.Overlap(gvisorHandlers) is var (kata, gvisor))
+        {
+            errors.Add($"{source}:{line}: runtimes: kata handler \"{kata}\" and gvisor handler \"{gvisor}\" overlap; a handler belongs to one runtime");
         }
     }
 
@@ -261,7 +273,7 @@ public static class PolicyConfigLoader
 
         public RuntimeSettings Runtime(YamlMappingNode map, string path, RuntimeSettings defaults)
         {
-            CheckKeys(map, path, ["runtimeClassName", "handler", "overhead", "pool"]);
+            CheckKeys(map, path, ["runtimeClassName", "handler", "handlers", "overhead", "pool"]);
             var result = defaults;
             if (Text(map, "runtimeClassName", path + ".runtimeClassName", dnsLabel: true) is { } name)
             {
@@ -271,6 +283,11 @@ public static class PolicyConfigLoader
             if (Text(map, "handler", path + ".handler", dnsLabel: true) is { } handler)
             {
                 result = result with { Handler = handler };
+            }
+
+            if (Handlers(map, path + ".handlers") is { } handlers)
+            {
+                result = result with { Handlers = handlers };
             }
 
             if (Child(map, "overhead", path + ".overhead") is YamlMappingNode overhead)
@@ -306,6 +323,40 @@ public static class PolicyConfigLoader
             }
 
             return result;
+        }
+
+        /// <summary>A list of handler names and prefixes ending in <c>*</c>, each checked.</summary>
+        private HandlerPatterns? Handlers(YamlMappingNode map, string path)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode("handlers"), out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: must be a list of handler names (a name may end in * to accept every handler it prefixes)");
+                return null;
+            }
+
+            var patterns = new List<string>();
+            var i = 0;
+            foreach (var item in seq.Children)
+            {
+                if (item is YamlScalarNode { Value: { } v } && HandlerPatterns.IsValid(v))
+                {
+                    patterns.Add(v);
+                }
+                else
+                {
+                    var shown = (item as YamlScalarNode)?.Value ?? "a list or mapping";
+                    errors.Add($"{source}:{item.Start.Line}: {path}[{i}]: \"{shown}\" is not a handler name (lower-case letters, digits and '-'), optionally ending in * after a non-empty prefix");
+                }
+
+                i++;
+            }
+
+            return new HandlerPatterns(patterns);
         }
 
         private static bool IsNull(YamlNode node) =>

@@ -19,27 +19,33 @@ namespace SandboxOperator.Policy.Decisions;
 /// blocked. In Audit mode nothing is denied and every violation becomes a warning. Objects the policy
 /// cannot read (wrong JSON types) are denied with code 400 in either mode: they are malformed, not
 /// policy questions. A binding or an ephemeral-container update of a pod the state does not know is
-/// denied with code 503 in Enforce mode: the policy cannot know, so it does not guess.
+/// denied with code 503 in Enforce mode: the policy cannot know, so it does not guess. Objects in
+/// <see cref="PolicyConfig.ExcludedNamespaces"/> (and those namespaces themselves) are not covered: no webhook sees
+/// them. An AgentWorkload is allowed with its tier and the warnings about its spec (a <c>riskTier</c> that would
+/// lower the tier is ignored), and denied with 400 when it cannot be read.
 /// </remarks>
 public static class AdmissionEvaluator
 {
     /// <summary>
-    /// Whether the policy decides this kind: a kind with a pod inside (<see cref="PodTemplates.PathTo"/>), or one of
-    /// the core group's Namespace (its enforcement labels), Binding and EphemeralContainers (a pod's placement and
-    /// containers). Group and kind must both match: <c>evil.example/Pod</c> is not covered.
+    /// Whether the policy judges this kind: a kind with a pod inside (<see cref="PodTemplates.PathTo"/>), the core
+    /// group's Namespace (its enforcement labels), Binding and EphemeralContainers (a pod's placement and
+    /// containers), and AgentWorkload (its tier and the warnings about its spec). Group and kind must both match:
+    /// <c>evil.example/Pod</c> is not covered.
     /// </summary>
     public static bool Covers(string group, string kind) =>
-        PodTemplates.PathTo(group, kind) is not null || (group.Length == 0 && kind is "Namespace" or "Binding" or "EphemeralContainers");
+        ReadsPods(group, kind) || (group.Length == 0 && kind == "Namespace") || (group == WellKnown.Group && kind == WellKnown.Kind);
 
     /// <summary>
-    /// Whether deciding <paramref name="request"/> reads the cluster state (workloads, namespace labels, pods,
-    /// nodes, RuntimeClasses): a CREATE or UPDATE of a covered kind other than Namespace. The rest is decided from
-    /// the request alone, so a state that cannot be trusted right now never blocks it.
+    /// Whether deciding <paramref name="request"/> reads the cluster state that says how a pod must run
+    /// (AgentWorkloads, namespace labels, pods, nodes, RuntimeClasses): a CREATE or UPDATE of a kind with a pod
+    /// inside, a Binding or an EphemeralContainers object. The rest is decided from the request alone, so a state
+    /// that cannot be trusted right now never blocks it.
     /// </summary>
     public static bool ReadsClusterState(AdmissionRequest request) =>
-        request.Operation is AdmissionOperation.Create or AdmissionOperation.Update
-        && Covers(request.Group, request.Kind)
-        && !(request.Group.Length == 0 && request.Kind == "Namespace");
+        request.Operation is AdmissionOperation.Create or AdmissionOperation.Update && ReadsPods(request.Group, request.Kind);
+
+    private static bool ReadsPods(string group, string kind) =>
+        PodTemplates.PathTo(group, kind) is not null || (group.Length == 0 && kind is "Binding" or "EphemeralContainers");
 
     /// <summary>
     /// The pod whose subresource the request changes (a Binding or an EphemeralContainers object), which the
@@ -50,6 +56,20 @@ public static class AdmissionEvaluator
 
     public static AdmissionDecision Evaluate(AdmissionRequest request, PolicyConfig config, IClusterState state)
     {
+        var scope = request is { Group: "", Kind: "Namespace" } ? request.Name ?? "" : request.Namespace;
+        if (config.ExcludedNamespaces.Contains(scope))
+        {
+            return AdmissionDecision.Uncovered(config.Mode) with
+            {
+                Reasons = [$"namespace {scope} is excluded (excludedNamespaces): no webhook sees it"],
+            };
+        }
+
+        if (request.Group == WellKnown.Group && request.Kind == WellKnown.Kind)
+        {
+            return EvaluateAgentWorkload(request, config, state);
+        }
+
         if (request.Group.Length == 0)
         {
             switch (request.Kind)
@@ -105,6 +125,11 @@ public static class AdmissionEvaluator
         }
 
         var warnings = new List<string>(current.Classification.Warnings);
+        if (PodValidator.UnknownNode(current.Mutation.Mutated, state) is { } unknownNode)
+        {
+            warnings.Add(where + unknownNode);
+        }
+
         if (!current.Classification.Managed
             && (current.Mutation.Mutated.PodSeccompType == "Unconfined" || current.Mutation.Mutated.Containers.Any(c => c.SeccompType == "Unconfined")))
         {
@@ -228,8 +253,9 @@ public static class AdmissionEvaluator
         }
 
         var runtime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        var violations = PodValidator.ValidatePlacement(pod with { NodeName = node }, runtime, request.Namespace, config, state);
-        var warnings = new List<string>(0);
+        var placed = pod with { NodeName = node };
+        var violations = PodValidator.ValidatePlacement(placed, runtime, request.Namespace, config, state);
+        var warnings = PodValidator.UnknownNode(placed, state) is { } unknownNode ? [where + unknownNode] : new List<string>(0);
         var (deny, message) = Judge(mode, where, violations, null, warnings);
         return new AdmissionDecision
         {
@@ -290,6 +316,39 @@ public static class AdmissionEvaluator
             StatusCode = deny ? 403 : 200,
             Warnings = warnings,
             Violations = violations,
+        };
+    }
+
+    /// <summary>
+    /// An AgentWorkload on CREATE or UPDATE: its tier, runtime and reasons, and the warnings about its spec, which
+    /// reach the user as kubectl warnings. It is read as the API server stored it: the CRD schema has already
+    /// dropped unknown fields, so only the fields <see cref="PolicyFields"/> declares are read.
+    /// </summary>
+    private static AdmissionDecision EvaluateAgentWorkload(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    {
+        var mode = PodClassifier.ModeOf(request.Namespace, config, state);
+        if (request.Operation is not (AdmissionOperation.Create or AdmissionOperation.Update) || request.SubResource is { Length: > 0 })
+        {
+            return new AdmissionDecision { Allowed = true, Mode = mode };
+        }
+
+        var (workload, errors) = AgentWorkloadReader.Read(request.Object, request.Namespace, rejectUnknownSpecFields: false);
+        if (workload is null)
+        {
+            return Unreadable(mode, "AgentWorkload", errors);
+        }
+
+        var tier = Tiering.Compute(workload.Spec);
+        return new AdmissionDecision
+        {
+            Allowed = true,
+            Mode = mode,
+            Tier = tier.Tier,
+            Runtime = tier.Runtime,
+            RuntimeClassName = config.SettingsFor(tier.Runtime)?.RuntimeClassName,
+            Workload = workload.Name,
+            Reasons = tier.Reasons,
+            Warnings = tier.Warnings,
         };
     }
 

@@ -22,18 +22,17 @@ public static class PodValidator
 
         if (classification.KataRequiredBecause is { } because && runtime != SandboxRuntime.Kata)
         {
-            violations.Add(new Violation("kata-required", "runtimeClassName",
-                $"{because}: {DescribeClass(className, config, state)}; set it to \"{config.Kata.RuntimeClassName}\" or leave it unset"));
+            violations.Add(new Violation("kata-required", "runtimeClassName", $"{because}: {WhyNot(className, config.Kata, advise: true, config, state)}"));
         }
         else if (classification.Tier is { } tier && runtime < TierNames.RuntimeFor(tier))
         {
             var needed = config.SettingsFor(TierNames.RuntimeFor(tier))!;
             var who = classification.Workload is { } w ? $"AgentWorkload {w} is {tier}" : $"tier {tier}";
-            violations.Add(new Violation("runtime-too-weak", "runtimeClassName",
-                $"{who} and needs runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime}): {DescribeClass(className, config, state)}"));
+            var what = className == needed.RuntimeClassName ? $"{needed.Runtime}" : $"runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime})";
+            violations.Add(new Violation("runtime-too-weak", "runtimeClassName", $"{who} and needs {what}: {WhyNot(className, needed, advise: false, config, state)}"));
         }
 
-        if (!config.InfrastructureNamespaces.Contains(@namespace))
+        if (!config.InfrastructureNamespaces.Contains(@namespace) && UnknownNode(pod, state) is null)
         {
             CheckPlacement(pod, runtime, className, config, state, violations);
         }
@@ -94,13 +93,23 @@ public static class PodValidator
     public static List<Violation> ValidatePlacement(PodSpecView pod, SandboxRuntime runtime, string @namespace, PolicyConfig config, IClusterState state)
     {
         var violations = new List<Violation>(0);
-        if (!config.InfrastructureNamespaces.Contains(@namespace))
+        if (!config.InfrastructureNamespaces.Contains(@namespace) && UnknownNode(pod, state) is null)
         {
             CheckPlacement(pod, runtime, pod.RuntimeClassNameSet ? pod.RuntimeClassName : null, config, state, violations);
         }
 
         return violations;
     }
+
+    /// <summary>
+    /// A warning when the pod names a node in a state that does not hold the cluster's nodes
+    /// (<see cref="IClusterState.KnowsNodes"/>): its pool is unknown, so placement is not judged. Null otherwise; a
+    /// state that knows the nodes judges an unknown name as a node that could be in any pool.
+    /// </summary>
+    public static string? UnknownNode(PodSpecView pod, IClusterState state) =>
+        pod.NodeName is { Length: > 0 } node && !state.KnowsNodes && state.Node(node) is null
+            ? $"spec.nodeName \"{node}\": no Node objects were given, so which node pool it is in is unknown and placement was not checked; add the nodes (kubectl get nodes -o yaml) to the input to check it"
+            : null;
 
     private static void CheckPlacement(PodSpecView pod, SandboxRuntime runtime, string? className, PolicyConfig config, IClusterState state, List<Violation> violations)
     {
@@ -139,16 +148,34 @@ public static class PodValidator
         }
     }
 
-    private static string DescribeClass(string? className, PolicyConfig config, IClusterState state)
+    /// <summary>
+    /// Why the pod's class does not give it <paramref name="needed"/>'s runtime: it is not set, its RuntimeClass has a
+    /// handler no sandbox runtime accepts (or it is the needed class with a wrong handler), or it names another class.
+    /// With <paramref name="advise"/>, what to set, but never what is already set: when the RuntimeClass itself is wrong,
+    /// the message names it and the handlers the policy accepts.
+    /// </summary>
+    private static string WhyNot(string? className, RuntimeSettings needed, bool advise, PolicyConfig config, IClusterState state)
     {
         if (className is null)
         {
-            return "spec.runtimeClassName is not set";
+            // Only a pod the mutating webhook did not see gets here: mutation sets the class of every managed pod.
+            return $"spec.runtimeClassName is not set, so the pod would run in runc; the mutating webhook (mutate.agentsandbox.io) would have set it to \"{needed.RuntimeClassName}\", so it did not run for this pod: check that the MutatingWebhookConfiguration exists and that its namespaceSelector matches this namespace";
         }
 
-        var sandbox = config.SandboxRuntimes.FirstOrDefault(r => r.RuntimeClassName == className);
-        return sandbox is not null && state.RuntimeClass(className) is { } rc && rc.Handler != sandbox.Handler
-            ? $"RuntimeClass \"{className}\" has handler \"{rc.Handler}\", not the {sandbox.Runtime} handler \"{sandbox.Handler}\""
-            : $"spec.runtimeClassName is \"{className}\"";
+        var neededClass = state.RuntimeClass(needed.RuntimeClassName);
+        var neededClassWorks = neededClass is null || needed.Accepts(neededClass.Handler);
+        // A class of another sandbox runtime is a choice of runtime, not a broken class: it is named like any other.
+        if (state.RuntimeClass(className) is { } rc && (className == needed.RuntimeClassName || !config.SandboxRuntimes.Any(r => r.Accepts(rc.Handler))))
+        {
+            var problem = $"RuntimeClass \"{className}\" has handler \"{rc.Handler}\", which is not a {needed.Runtime} handler (the policy accepts {needed.AcceptedHandlers})";
+            return className != needed.RuntimeClassName && neededClassWorks
+                ? problem + $"; set spec.runtimeClassName to \"{needed.RuntimeClassName}\" or leave it unset"
+                : problem + $"; recreate RuntimeClass \"{(className == needed.RuntimeClassName ? className : needed.RuntimeClassName)}\" with one of those handlers (a handler cannot be changed in place)";
+        }
+
+        var named = $"spec.runtimeClassName is \"{className}\"";
+        return !advise ? named
+            : neededClassWorks ? named + $"; set it to \"{needed.RuntimeClassName}\" or leave it unset"
+            : named + $", and RuntimeClass \"{needed.RuntimeClassName}\" has handler \"{neededClass!.Handler}\", which is not a {needed.Runtime} handler either (the policy accepts {needed.AcceptedHandlers})";
     }
 }

@@ -60,12 +60,17 @@ public static class PolicyFields
     /// <summary>The EphemeralContainers object that <c>pods/ephemeralcontainers</c> carries before Kubernetes 1.22.</summary>
     private static readonly JsonFieldSet EphemeralContainers = JsonFieldSet.Object(("ephemeralContainers", JsonFieldSet.ArrayOf(Container)));
 
+    /// <summary>An AgentWorkload: its name and every field of its spec that <see cref="Api.AgentWorkloadReader"/> knows, whole.</summary>
+    private static readonly JsonFieldSet AgentWorkload = JsonFieldSet.Object(
+        ("metadata", Metadata),
+        ("spec", JsonFieldSet.Object([.. Api.AgentWorkloadReader.SpecFields.Select(f => (f, All))])));
+
     /// <summary>
     /// The fields of an admission object of any kind that the policy reads: <see cref="Pod"/> wherever a covered
-    /// kind holds its pod, a Binding's target and an EphemeralContainers object's containers.
+    /// kind holds its pod, a Binding's target, an EphemeralContainers object's containers and an AgentWorkload's spec.
     /// </summary>
     public static JsonFieldSet Object { get; } = PodTemplates.Paths.Select(path => JsonFieldSet.At(path, Pod))
-        .Append(Binding).Append(EphemeralContainers).Aggregate(JsonFieldSet.Union);
+        .Append(Binding).Append(EphemeralContainers).Append(AgentWorkload).Aggregate(JsonFieldSet.Union);
 
     private static readonly Dictionary<string[], JsonFieldSet> PodsByPath = PodTemplates.Paths.ToDictionary<string[], string[], JsonFieldSet>(p => p, At, ReferenceEqualityComparer.Instance);
 

@@ -1,247 +1,153 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace SandboxOperator.Policy.Manifests;
 
+/// <summary>What a manifest text holds: its objects, the errors that make parts of it unusable, and notes.</summary>
+public sealed record ManifestReading(IReadOnlyList<ManifestDocument> Documents, IReadOnlyList<ManifestMessage> Errors, IReadOnlyList<ManifestMessage> Notes)
+{
+    public void Deconstruct(out IReadOnlyList<ManifestDocument> documents, out IReadOnlyList<ManifestMessage> errors)
+    {
+        documents = Documents;
+        errors = Errors;
+    }
+}
+
 /// <summary>
-/// Turns manifest text (multi-document YAML, or JSON) into JSON objects the policy reads, the way
-/// kubectl does: YAML 1.1 scalars as sigs.k8s.io/yaml resolves them (so <c>yes</c> is a boolean and
-/// <c>"yes"</c> a string), <c>kind: List</c> expanded into its items, empty documents skipped.
+/// Turns manifest text into the objects kubectl would send: text starting with <c>{</c> is a stream of JSON
+/// objects, anything else YAML split into documents at <c>---</c> lines and read as sigs.k8s.io/yaml reads it
+/// (<see cref="YamlToJson"/>). Empty documents are skipped; an object with an <c>items</c> list (<c>List</c>,
+/// <c>PodList</c>, any <c>*List</c>) stands for its items, in the order kubectl visits them.
 /// </summary>
-/// <remarks>Errors are values with file and line; nothing here throws on bad input.</remarks>
+/// <remarks>
+/// Errors are values with file and line; nothing here throws on bad input. One unreadable document never hides the
+/// others. A mapping with neither <c>apiVersion</c> nor <c>kind</c> (a values file, a kustomization without them) is
+/// no Kubernetes object and is skipped with a note; one with only one of the two is an error, as kubectl refuses it.
+/// A list inside a list is read item by item although kubectl 1.32 refuses such a file; a note says so.
+/// </remarks>
 public static class ManifestParser
 {
-    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = ManifestLimits.MaxDepth, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false };
+    /// <summary>What the error for a Helm template says to do.</summary>
+    public const string HelmAdvice = "a Helm template: render it first (helm template … | sandboxctl evaluate -f -)";
 
-    public static (List<ManifestDocument> Documents, List<ManifestError> Errors) Parse(string text, string source)
+    public static ManifestReading Parse(string text, string source)
     {
         var docs = new List<ManifestDocument>();
-        var errors = new List<ManifestError>();
-        var trimmed = text.AsSpan().TrimStart();
-        if (trimmed.Length > 0 && (trimmed[0] == '{' || trimmed[0] == '['))
+        var errors = new List<ManifestMessage>();
+        var notes = new List<ManifestMessage>();
+        if (text.AsSpan().TrimStart().StartsWith("{"))
         {
-            ParseJson(text, source, docs, errors);
+            var (values, jsonErrors, jsonNotes) = JsonManifests.Read(text, source);
+            errors.AddRange(jsonErrors);
+            notes.AddRange(jsonNotes);
+            foreach (var value in values)
+            {
+                Add(value.Root, new SourceLines(value.Lines, value.Line), source, docs, errors, notes);
+            }
         }
         else
         {
-            ParseYaml(text, source, docs, errors);
-        }
-
-        return (docs, errors);
-    }
-
-    private static void ParseJson(string text, string source, List<ManifestDocument> docs, List<ManifestError> errors)
-    {
-        try
-        {
-            var node = JsonNode.Parse(text, documentOptions: JsonOptions);
-            switch (node)
+            var (chunks, splitErrors) = YamlDocuments.Split(text, source);
+            errors.AddRange(splitErrors);
+            foreach (var chunk in chunks)
             {
-                case JsonObject obj:
-                    Add(obj, source, 1, docs, errors);
-                    break;
-                case JsonArray arr:
-                    foreach (var item in arr)
-                    {
-                        if (item is JsonObject o)
-                        {
-                            Add((JsonObject)o.DeepClone(), source, 1, docs, errors);
-                        }
-                        else
-                        {
-                            errors.Add(new ManifestError(source, 1, "each item of a JSON array must be an object"));
-                        }
-                    }
+                var document = YamlToJson.Convert(chunk, source);
+                notes.AddRange(document.Notes);
+                if (document.Error is { } error)
+                {
+                    errors.Add(chunk.Text.Contains("{{", StringComparison.Ordinal) ? error with { Message = HelmAdvice } : error);
+                    continue;
+                }
 
-                    break;
-                default:
-                    errors.Add(new ManifestError(source, 1, "a manifest must be a JSON object"));
-                    break;
+                Add(document.Root, new SourceLines(document.Lines, FirstContentLine(chunk)), source, docs, errors, notes);
             }
         }
-        catch (JsonException ex)
-        {
-            errors.Add(new ManifestError(source, (int)(ex.LineNumber ?? 0) + 1, $"invalid JSON: {ex.Message.Split(" Path:")[0]}"));
-        }
+
+        return new ManifestReading(docs, errors, notes);
     }
 
-    private static void ParseYaml(string text, string source, List<ManifestDocument> docs, List<ManifestError> errors)
+    private static void Add(JsonNode? root, SourceLines lines, string source, List<ManifestDocument> docs, List<ManifestMessage> errors, List<ManifestMessage> notes)
     {
-        var (stream, errorLine, error) = YamlText.Load(text);
-        if (stream is null)
+        if (root is null)
         {
-            errors.Add(new ManifestError(source, errorLine, error!));
             return;
         }
 
-        foreach (var doc in stream.Documents)
+        if (root is not JsonObject obj)
         {
-            var line = (int)doc.RootNode.Start.Line;
-            try
-            {
-                var json = ToJson(doc.RootNode, 0, new Budget(), source, errors);
-                if (json is JsonObject obj)
-                {
-                    Add(obj, source, line, docs, errors);
-                }
-                else if (json is not null)
-                {
-                    errors.Add(new ManifestError(source, line, "a manifest document must be a mapping (an object with apiVersion and kind)"));
-                }
-            }
-            catch (ManifestTooLargeException ex)
-            {
-                errors.Add(new ManifestError(source, ex.Line, ex.Message));
-            }
-        }
-    }
-
-    private static void Add(JsonObject obj, string source, int line, List<ManifestDocument> docs, List<ManifestError> errors)
-    {
-        if (obj["kind"] is JsonValue kindValue && kindValue.TryGetValue<string>(out var kindName) && kindName == "List" && obj["items"] is JsonArray items)
-        {
-            foreach (var item in items)
-            {
-                if (item is JsonObject o)
-                {
-                    docs.Add(new ManifestDocument(source, line, (JsonObject)o.DeepClone()));
-                }
-            }
-
+            errors.Add(new ManifestMessage(source, lines.ObjectLine, $"a manifest document must be a mapping (an object with apiVersion and kind), not {(root is JsonArray ? "a list" : "a single value")}; kubectl refuses it too"));
             return;
         }
 
-        if (obj["apiVersion"] is not JsonValue av || !av.TryGetValue<string>(out _) || obj["kind"] is not JsonValue k || !k.TryGetValue<string>(out _))
+        // Breadth first, as kubectl's FlattenListVisitor: a list's own items first, then those of lists among them.
+        var queue = new Queue<(JsonObject Object, SourceLines Lines, bool Nested)>();
+        queue.Enqueue((obj, lines, false));
+        while (queue.TryDequeue(out var next))
         {
-            errors.Add(new ManifestError(source, line, "object has no apiVersion and kind (both are required strings)"));
-            return;
-        }
+            if (next.Object["items"] is not JsonArray items)
+            {
+                Check(next.Object, next.Lines, source, docs, errors, notes);
+                continue;
+            }
 
-        docs.Add(new ManifestDocument(source, line, obj));
-    }
+            if (next.Nested)
+            {
+                notes.Add(new ManifestMessage(source, next.Lines.ObjectLine, "a list inside a list: kubectl refuses such a file (\"is not a list\"), so it cannot be applied as it is; its items are evaluated anyway"));
+            }
 
-    private sealed class Budget
-    {
-        public int Nodes;
-    }
+            if (items.Count == 0)
+            {
+                notes.Add(new ManifestMessage(source, next.Lines.ObjectLine, $"{Kind(next.Object)} has no items"));
+            }
 
-    private static JsonNode? ToJson(YamlNode node, int depth, Budget budget, string source, List<ManifestError> errors)
-    {
-        if (++budget.Nodes > ManifestLimits.MaxNodes)
-        {
-            throw new ManifestTooLargeException((int)node.Start.Line, $"document has more than {ManifestLimits.MaxNodes} nodes (after expanding aliases)");
-        }
-
-        if (depth > ManifestLimits.MaxDepth)
-        {
-            throw new ManifestTooLargeException((int)node.Start.Line, $"document is nested deeper than {ManifestLimits.MaxDepth} levels");
-        }
-
-        switch (node)
-        {
-            case YamlMappingNode map:
-                var obj = new JsonObject();
-                foreach (var (k, v) in map.Children)
+            for (var i = 0; i < items.Count; i++)
+            {
+                var at = SourceLines.Item("items", i);
+                if (items[i] is JsonObject item)
                 {
-                    if (k is not YamlScalarNode { Value: { } key })
-                    {
-                        errors.Add(new ManifestError(source, (int)k.Start.Line, "mapping keys must be plain strings"));
-                        continue;
-                    }
-
-                    obj[key] = ToJson(v, depth + 1, budget, source, errors);
+                    queue.Enqueue((item, next.Lines.Within(at), true));
                 }
-
-                return obj;
-            case YamlSequenceNode seq:
-                var arr = new JsonArray();
-                foreach (var item in seq.Children)
+                else
                 {
-                    arr.Add(ToJson(item, depth + 1, budget, source, errors));
+                    errors.Add(new ManifestMessage(source, next.Lines.LineOf(at), $"{at} of the {Kind(next.Object)} is not an object"));
                 }
-
-                return arr;
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
-            default:
-                return null;
+            }
         }
     }
 
-    /// <summary>YAML 1.1 resolution of plain scalars, as sigs.k8s.io/yaml applies it; quoted scalars are strings.</summary>
-    public static JsonNode? Scalar(YamlScalarNode scalar)
+    private static void Check(JsonObject obj, SourceLines lines, string source, List<ManifestDocument> docs, List<ManifestMessage> errors, List<ManifestMessage> notes)
     {
-        var value = scalar.Value ?? "";
-        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any))
+        var hasApiVersion = obj["apiVersion"] is JsonValue av && av.TryGetValue<string>(out var apiVersion) && apiVersion.Length > 0;
+        var hasKind = obj["kind"] is JsonValue k && k.TryGetValue<string>(out var kind) && kind.Length > 0;
+        if (hasApiVersion && hasKind)
         {
-            return JsonValue.Create(value);
+            obj.Parent?.AsArray().Remove(obj);
+            docs.Add(new ManifestDocument(source, lines.ObjectLine, obj) { Lines = lines });
         }
-
-        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value is "tag:yaml.org,2002:str" or "!!str")
+        else if (!obj.ContainsKey("apiVersion") && !obj.ContainsKey("kind"))
         {
-            return JsonValue.Create(value);
+            notes.Add(new ManifestMessage(source, lines.ObjectLine, "skipped: not a Kubernetes object (it has no apiVersion and no kind)"));
         }
-
-        switch (value)
+        else
         {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N":
-                return JsonValue.Create(false);
+            var missing = hasApiVersion ? "kind" : hasKind ? "apiVersion" : "apiVersion and kind";
+            errors.Add(new ManifestMessage(source, lines.ObjectLine, $"the object has no {missing} (apiVersion and kind are required strings; kubectl refuses it too)"));
         }
-
-        if (LooksNumeric(value))
-        {
-            if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-            {
-                return JsonValue.Create(l);
-            }
-
-            if (value.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(value.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex))
-            {
-                return JsonValue.Create(hex);
-            }
-
-            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-            {
-                return JsonValue.Create(d);
-            }
-        }
-
-        return JsonValue.Create(value);
     }
 
-    private static bool LooksNumeric(string value)
+    private static string Kind(JsonObject list) => list["kind"] is JsonValue k && k.TryGetValue<string>(out var kind) ? kind : "list";
+
+    private static int FirstContentLine(YamlChunk chunk)
     {
-        var span = value.AsSpan();
-        if (span.Length > 0 && (span[0] == '-' || span[0] == '+'))
+        var lines = chunk.Text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
-            span = span[1..];
-        }
-
-        if (span.Length == 0 || !(char.IsAsciiDigit(span[0]) || (span[0] == '.' && span.Length > 1 && char.IsAsciiDigit(span[1]))))
-        {
-            return false;
-        }
-
-        foreach (var c in span)
-        {
-            if (!(char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-' or 'x' or 'X' || char.IsAsciiHexDigit(c)))
+            var trimmed = lines[i].TrimStart();
+            if (trimmed.Length > 0 && trimmed[0] != '#')
             {
-                return false;
+                return chunk.FirstLine + i;
             }
         }
 
-        return true;
-    }
-
-    private sealed class ManifestTooLargeException(int line, string message) : Exception(message)
-    {
-        public int Line { get; } = line;
+        return chunk.FirstLine;
     }
 }

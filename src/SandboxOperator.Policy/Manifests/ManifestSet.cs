@@ -8,15 +8,20 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Policy.Manifests;
 
 /// <summary>
-/// Manifests sorted into what they are for: AgentWorkloads, Namespaces, RuntimeClasses and Nodes form
-/// the cluster state; Pods and pod controllers are what gets evaluated; anything else is skipped with
-/// a note. An object without a namespace is in <c>default</c>.
+/// Manifests sorted into what they are for: AgentWorkloads, Namespaces, RuntimeClasses and Nodes form the cluster
+/// state; Pods, pod controllers and AgentWorkloads are what gets evaluated; anything else is skipped with a note.
+/// An object without a namespace is in <c>default</c>.
 /// </summary>
+/// <remarks>
+/// A Pod or pod controller whose pod has no <c>spec.containers</c> is partial (a kustomize patch, a test
+/// assertion): the API server would refuse it, so it is not evaluated, and a note says what to do instead.
+/// Errors about an AgentWorkload name the line of the field they are about.
+/// </remarks>
 public sealed record ManifestSet(
     ClusterSnapshot State,
     IReadOnlyList<ManifestDocument> Targets,
-    IReadOnlyList<string> Notes,
-    IReadOnlyList<ManifestError> Errors)
+    IReadOnlyList<ManifestMessage> Notes,
+    IReadOnlyList<ManifestMessage> Errors)
 {
     public const string DefaultNamespace = "default";
 
@@ -27,8 +32,8 @@ public sealed record ManifestSet(
         var runtimeClasses = new List<RuntimeClassInfo>();
         var nodes = new List<NodeInfo>();
         var targets = new List<ManifestDocument>();
-        var notes = new List<string>();
-        var errors = new List<ManifestError>();
+        var notes = new List<ManifestMessage>();
+        var errors = new List<ManifestMessage>();
 
         foreach (var doc in documents)
         {
@@ -38,7 +43,7 @@ public sealed record ManifestSet(
                 case ("", "Namespace"):
                     if (doc.Name is null)
                     {
-                        errors.Add(new ManifestError(doc.Source, doc.Line, "Namespace: metadata.name: Required value"));
+                        errors.Add(At(doc, "metadata.name", "Namespace: metadata.name: Required value"));
                         break;
                     }
 
@@ -47,7 +52,7 @@ public sealed record ManifestSet(
                 case (WellKnown.Group, WellKnown.Kind):
                     if (doc.ApiVersion != WellKnown.ApiVersion)
                     {
-                        errors.Add(new ManifestError(doc.Source, doc.Line, $"AgentWorkload: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
+                        errors.Add(At(doc, "apiVersion", $"AgentWorkload: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
                         break;
                     }
 
@@ -55,11 +60,12 @@ public sealed record ManifestSet(
                     if (workload is null)
                     {
                         var name = doc.Name is null ? "" : $" {doc.Name}";
-                        errors.AddRange(problems.Select(p => new ManifestError(doc.Source, doc.Line, $"AgentWorkload{name}: {p}")));
+                        errors.AddRange(problems.Select(p => At(doc, p.Field, $"AgentWorkload{name}: {p}")));
                     }
                     else
                     {
                         workloads.Add(workload);
+                        targets.Add(doc);
                     }
 
                     break;
@@ -70,34 +76,62 @@ public sealed record ManifestSet(
                     }
                     else
                     {
-                        errors.Add(new ManifestError(doc.Source, doc.Line, "RuntimeClass: metadata.name and handler are required strings"));
+                        errors.Add(At(doc, doc.Name is null ? "metadata.name" : "handler", "RuntimeClass: metadata.name and handler are required strings"));
                     }
 
                     break;
                 case ("", "Node"):
                     if (doc.Name is null)
                     {
-                        errors.Add(new ManifestError(doc.Source, doc.Line, "Node: metadata.name: Required value"));
+                        errors.Add(At(doc, "metadata.name", "Node: metadata.name: Required value"));
                         break;
                     }
 
                     nodes.Add(ReadNode(doc.Name, element));
                     break;
                 default:
-                    if (PodTemplates.PathTo(doc.Group, doc.Kind) is not null)
+                    if (PodTemplates.PathTo(doc.Group, doc.Kind) is not { } path)
                     {
-                        targets.Add(doc);
+                        notes.Add(new ManifestMessage(doc.Source, doc.Line, $"skipped {doc.Display}: the policy does not cover this kind"));
+                    }
+                    else if (Partial(doc.Object, path) is { } missing)
+                    {
+                        notes.Add(new ManifestMessage(doc.Source, doc.Line,
+                            $"skipped {doc.Display}: a partial object ({missing} is missing), such as a kustomize patch or a test assertion; the API server would refuse it as it is. Evaluate what is applied instead, e.g. kubectl kustomize DIR | sandboxctl evaluate -f -"));
                     }
                     else
                     {
-                        notes.Add($"{doc.Location}: skipped {doc.Kind} {doc.Name}: the policy does not cover this kind");
+                        targets.Add(doc);
                     }
 
                     break;
             }
         }
 
-        return new ManifestSet(new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes), targets, notes, errors);
+        // Without a single Node object the manifests say nothing about the cluster's nodes.
+        var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes) { KnowsNodes = nodes.Count > 0 };
+        return new ManifestSet(state, targets, notes, errors);
+    }
+
+    private static ManifestMessage At(ManifestDocument doc, string field, string message) => new(doc.Source, doc.Lines.LineOf(field), message);
+
+    /// <summary>The first part of the pod that is absent (the template, its spec or its containers), or null when the pod is whole.</summary>
+    private static string? Partial(JsonObject obj, string[] path)
+    {
+        JsonNode? node = obj;
+        var at = "";
+        foreach (var segment in path.Append("spec").Append("containers"))
+        {
+            at = at.Length == 0 ? segment : at + "." + segment;
+            if (node is not JsonObject o || !o.TryGetPropertyValue(segment, out var next) || next is null)
+            {
+                return node is JsonObject ? at : null;
+            }
+
+            node = next;
+        }
+
+        return null;
     }
 
     private static IReadOnlyDictionary<string, string> Labels(JsonElement obj) =>

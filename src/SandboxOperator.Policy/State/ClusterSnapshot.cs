@@ -44,6 +44,9 @@ public sealed class ClusterSnapshot : IClusterState
     /// <summary>An empty cluster.</summary>
     public static ClusterSnapshot Empty { get; } = new();
 
+    /// <inheritdoc />
+    public bool KnowsNodes { get; init; } = true;
+
     public IEnumerable<string> Namespaces => _namespaces.Keys;
     public IEnumerable<AgentWorkload> Workloads => _workloads.Values.SelectMany(w => w);
     public IEnumerable<RuntimeClassInfo> RuntimeClasses => _runtimeClasses.Values;

@@ -22,6 +22,13 @@ public interface IClusterState
     /// <summary>A Node by name, or null when not known.</summary>
     NodeInfo? Node(string name);
 
+    /// <summary>
+    /// Whether the state holds the cluster's nodes, so that a node it does not know is not one of the cluster's. The
+    /// webhook's caches do; manifests without a single Node object do not, and there a <c>nodeName</c> names a node
+    /// whose pool is unknown.
+    /// </summary>
+    bool KnowsNodes => true;
+
     /// <summary>A pod as the policy read it, or null when not known (bindings and ephemeral containers are judged from it).</summary>
     PodSpecView? Pod(string @namespace, string name);
 }

@@ -108,11 +108,12 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
     private AdmissionOutcome Decide(AdmissionCall call, IClusterState state)
     {
         var decision = AdmissionEvaluator.Evaluate(call.Request, config, state);
-        if (!decision.Covered)
+        var request = call.Request;
+        if (!AdmissionEvaluator.Covers(request.Group, request.Kind))
         {
-            // Only what the policy covers is routed here: anything else is a configuration that sends the webhook
-            // what it cannot judge, and it is refused rather than admitted unchecked.
-            var request = call.Request;
+            // Only what the policy judges is routed here: anything else is a configuration that sends the webhook
+            // what it cannot judge, and it is refused rather than admitted unchecked. (An excluded namespace is
+            // different: the configuration says not to judge it, and it is allowed.)
             var kind = request.Group.Length == 0 ? request.Kind : $"{request.Group}/{request.Kind}";
             return new AdmissionOutcome(false, 403, $"the sandbox policy does not judge {LogText.Cap(kind)} objects, so the webhook refuses them rather than admit them unchecked: remove them from the webhook configuration's rules", null, [], decision);
         }

@@ -165,11 +165,32 @@ public class PodValidationTests
     }
 
     [Fact]
-    public void Validate_stage_denies_a_pod_that_escaped_mutation()
+    public void Validate_stage_denies_a_pod_that_escaped_mutation_and_says_what_mutation_would_have_done()
     {
-        var decision = Evaluate(Pod(labels: Mcp), mutationApplied: true);
+        var decision = Evaluate(Pod(labels: Mcp, spec: Spec("\"securityContext\":{\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}")), mutationApplied: true);
         Assert.False(decision.Allowed);
-        Assert.Contains("MCP server pods must run in Kata: spec.runtimeClassName is not set", decision.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "MCP server pods must run in Kata: spec.runtimeClassName is not set, so the pod would run in runc; the mutating webhook (mutate.agentsandbox.io) would have set it to \"kata\", so it did not run for this pod: check that the MutatingWebhookConfiguration exists and that its namespaceSelector matches this namespace; ",
+            decision.Message);
+        Assert.DoesNotContain("leave it unset", decision.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_node_name_with_no_nodes_given_is_a_warning_not_a_denial()
+    {
+        var noNodes = new ClusterSnapshot { KnowsNodes = false };
+        var decision = Evaluate(Pod(spec: Spec("\"nodeName\":\"foo-node\"")), noNodes);
+        Assert.True(decision.Allowed, decision.Message);
+        Assert.Equal(
+            ["spec.nodeName \"foo-node\": no Node objects were given, so which node pool it is in is unknown and placement was not checked; add the nodes (kubectl get nodes -o yaml) to the input to check it"],
+            decision.Warnings);
+
+        var template = Evaluate(Controller("apps/v1", "Deployment", "d", "default", "spec.template", Pod(labels: Mcp, spec: Spec("\"nodeName\":\"foo-node\""))), noNodes);
+        Assert.True(template.Allowed, template.Message);
+        Assert.Contains(template.Warnings, w => w.StartsWith("spec.template: spec.nodeName \"foo-node\": no Node objects were given", StringComparison.Ordinal));
+
+        // Knowing the nodes, an unknown one could be in any pool: denied, as in the webhook.
+        Assert.False(Evaluate(Pod(spec: Spec("\"nodeName\":\"foo-node\"")), Cluster(nodes: [GeneralNode])).Allowed);
     }
 
     [Fact]

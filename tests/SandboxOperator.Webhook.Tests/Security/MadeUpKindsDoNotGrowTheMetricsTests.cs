@@ -13,7 +13,7 @@ namespace SandboxOperator.Webhook.Tests.Security;
 public sealed partial class MadeUpKindsDoNotGrowTheMetricsTests
 {
     private static readonly HashSet<string> CoveredKinds =
-        ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "Namespace", "Binding", "EphemeralContainers"];
+        ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "Namespace", "Binding", "EphemeralContainers", "AgentWorkload"];
 
     [Fact]
     public async Task Six_hundred_made_up_kinds_add_no_series_and_metrics_still_show_the_certificate_expiry()

@@ -51,8 +51,10 @@ public sealed class StaticClusterStateSourceTests
 
         Assert.Empty(errors);
         var labels = docs[0].Object["metadata"]!["labels"]!;
-        Assert.True((bool)labels["on"]!);
-        Assert.Equal(3, (long)labels["n"]!);
+
+        // As kubectl reads it: the keys on and n are the booleans true and false, which become field names.
+        Assert.True((bool)labels["true"]!);
+        Assert.Equal(3, (long)labels["false"]!);
         Assert.Equal("4", (string)labels["s"]!);
     }
 }
