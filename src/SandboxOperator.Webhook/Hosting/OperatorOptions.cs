@@ -38,6 +38,9 @@ public sealed record OperatorOptions
     /// <summary>Whether a Kubernetes API is reachable from here (KUBERNETES_SERVICE_HOST is set).</summary>
     public bool InCluster { get; init; }
 
+    /// <summary>Extra DNS names and IP addresses the self-managed certificate covers (e.g. the host of a webhook URL).</summary>
+    public IReadOnlyList<string> TlsHosts { get; init; } = [];
+
     /// <summary>Self-managed certificate lifetimes.</summary>
     public TimeSpan CaLifetime { get; init; } = TimeSpan.FromDays(3650);
     public TimeSpan CertLifetime { get; init; } = TimeSpan.FromDays(365);

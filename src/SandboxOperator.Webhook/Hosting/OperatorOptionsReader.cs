@@ -41,6 +41,7 @@ public static class OperatorOptionsReader
         ("shutdown-delay", "ShutdownDelay", "time /readyz reports 503 before the listeners close (default 5s)"),
         ("shutdown-timeout", "ShutdownTimeout", "maximum time of a graceful stop, delay included (default 25s)"),
         ("tls-check-interval", "TlsCheckInterval", "periodic check of certificate files, the client CA file and the certificate Secret (default 10s)"),
+        ("tls-hosts", "TlsHosts", "extra DNS names and IP addresses, comma-separated, the self-managed certificate covers (outside a cluster: the host of the chart's webhook.url)"),
     ];
 
     public static string Usage
@@ -231,6 +232,19 @@ public static class OperatorOptionsReader
             else
             {
                 error ??= $"--bind-address \"{bind}\": expected an IP address such as 0.0.0.0 or 127.0.0.1";
+            }
+        }
+
+        if (v.TryGetValue("tls-hosts", out var hosts))
+        {
+            var names = hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.FirstOrDefault(n => !IPAddress.TryParse(n, out _) && Uri.CheckHostName(n) != UriHostNameType.Dns) is { } bad)
+            {
+                error ??= $"--tls-hosts \"{bad}\": expected DNS names or IP addresses separated by commas";
+            }
+            else
+            {
+                o = o with { TlsHosts = names };
             }
         }
 

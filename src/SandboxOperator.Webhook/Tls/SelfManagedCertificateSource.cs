@@ -16,8 +16,11 @@ public sealed record SelfManagedCertificateSettings(
     /// <summary>Renewal happens once this fraction of a certificate's lifetime has passed.</summary>
     public const double RenewAt = 2.0 / 3.0;
 
-    /// <summary>The serving names for Service <paramref name="service"/> in <paramref name="namespace"/>; with <paramref name="local"/> also localhost and 127.0.0.1.</summary>
-    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ips) NamesFor(string service, string @namespace, bool local)
+    /// <summary>
+    /// The serving names for Service <paramref name="service"/> in <paramref name="namespace"/>; with <paramref name="local"/>
+    /// also localhost, 127.0.0.1 and ::1; then each of <paramref name="extraHosts"/> (DNS names or IP addresses).
+    /// </summary>
+    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ips) NamesFor(string service, string @namespace, bool local, IReadOnlyList<string>? extraHosts = null)
     {
         var dns = new List<string> { service, $"{service}.{@namespace}", $"{service}.{@namespace}.svc", $"{service}.{@namespace}.svc.cluster.local" };
         var ips = new List<IPAddress>();
@@ -28,13 +31,29 @@ public sealed record SelfManagedCertificateSettings(
             ips.Add(IPAddress.IPv6Loopback);
         }
 
+        foreach (var host in extraHosts ?? [])
+        {
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                if (!ips.Contains(ip))
+                {
+                    ips.Add(ip);
+                }
+            }
+            else if (!dns.Contains(host, StringComparer.OrdinalIgnoreCase))
+            {
+                dns.Add(host);
+            }
+        }
+
         return (dns, ips);
     }
 }
 
 /// <summary>
 /// Generates and renews the serving certificate when no certificate files are given. With an
-/// <see cref="ICertificateSecretStore"/> (in a cluster) the CA and certificate live in a shared Secret
+/// <see cref="ICertificateSecretStore"/> (wherever a Kubernetes API is reachable, in a pod or through a
+/// kubeconfig) the CA and certificate live in a shared Secret
 /// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle;
 /// without one (no cluster) they live in memory only.
 /// </summary>

@@ -55,6 +55,7 @@ public sealed class OperatorOptionsReaderTests
     [InlineData(new[] { "--tls-cert-file", "/nonexistent/tls.crt", "--tls-key-file", "/nonexistent/tls.key" }, "--tls-cert-file /nonexistent/tls.crt: the file does not exist")]
     [InlineData(new[] { "--webhook-port", "8080" }, "--metrics-port and --webhook-port are both 8080")]
     [InlineData(new[] { "--namespace", "Bad_Name" }, "--namespace \"Bad_Name\": expected a lower-case DNS name")]
+    [InlineData(new[] { "--tls-hosts", "host.docker.internal,not a host" }, "--tls-hosts \"not a host\": expected DNS names or IP addresses")]
     public void Bad_flags_give_one_error_naming_the_flag(string[] args, string expected)
     {
         var result = OperatorOptionsReader.Read(args, NoEnv);
@@ -62,6 +63,18 @@ public sealed class OperatorOptionsReaderTests
         Assert.Null(result.Options);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', result.Error!);
+    }
+
+    [Fact]
+    public void Self_managed_certificate_names_are_read()
+    {
+        var o = OperatorOptionsReader.Read(["--tls-hosts", "host.docker.internal, 172.18.0.1"], NoEnv).Options!;
+
+        Assert.Equal(["host.docker.internal", "172.18.0.1"], o.TlsHosts);
+        var (dns, ips) = SandboxOperator.Webhook.Tls.SelfManagedCertificateSettings.NamesFor("svc", "ns", local: true, o.TlsHosts);
+        Assert.Contains("host.docker.internal", dns);
+        Assert.Contains(IPAddress.Parse("172.18.0.1"), ips);
+        Assert.Contains(IPAddress.Loopback, ips);
     }
 
     [Fact]
