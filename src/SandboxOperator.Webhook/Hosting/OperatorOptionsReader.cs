@@ -42,6 +42,8 @@ public static class OperatorOptionsReader
         ("shutdown-timeout", "ShutdownTimeout", "maximum time of a graceful stop, delay included (default 25s)"),
         ("tls-check-interval", "TlsCheckInterval", "periodic check of certificate files, the client CA file and the certificate Secret (default 10s)"),
         ("tls-hosts", "TlsHosts", "extra DNS names and IP addresses, comma-separated, the self-managed certificate covers (outside a cluster: the host of the chart's webhook.url)"),
+        ("ca-lifetime", "CaLifetime", "lifetime of the self-managed CA, e.g. 8760h; rotated at 2/3 (default 87600h)"),
+        ("cert-lifetime", "CertLifetime", "lifetime of the self-managed serving certificate; renewed at 2/3 (default 8760h)"),
     ];
 
     public static string Usage
@@ -211,6 +213,8 @@ public static class OperatorOptionsReader
             ShutdownDelay = Duration("shutdown-delay", o.ShutdownDelay),
             ShutdownTimeout = Duration("shutdown-timeout", o.ShutdownTimeout),
             TlsCheckInterval = Duration("tls-check-interval", o.TlsCheckInterval),
+            CaLifetime = Duration("ca-lifetime", o.CaLifetime),
+            CertLifetime = Duration("cert-lifetime", o.CertLifetime),
             TlsSecretName = Name("tls-secret-name", o.TlsSecretName),
             ServiceName = Name("service-name", o.ServiceName),
             Namespace = Name("namespace", o.Namespace),
@@ -297,6 +301,16 @@ public static class OperatorOptionsReader
         if (error is null && o.TlsCheckInterval <= TimeSpan.Zero)
         {
             error = "--tls-check-interval must be greater than 0";
+        }
+
+        // Renewal happens at 2/3 of a lifetime and is noticed within one check interval: a lifetime of
+        // three intervals or less could expire before any round renews it.
+        foreach (var (flag, lifetime) in new[] { ("ca-lifetime", o.CaLifetime), ("cert-lifetime", o.CertLifetime) })
+        {
+            if (error is null && lifetime <= o.TlsCheckInterval * 3)
+            {
+                error = $"--{flag} must be longer than 3 times --tls-check-interval ({o.TlsCheckInterval.TotalSeconds:0.###}s), or the certificate may expire before it is renewed";
+            }
         }
 
         if (error is null && o.ConfigFile is { } configFile)

@@ -30,7 +30,7 @@ public static class CertificateFactory
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-        return req.CreateSelfSigned(now.AddMinutes(-5), now + lifetime);
+        return req.CreateSelfSigned(now - Backdate(lifetime), now + lifetime);
     }
 
     public static X509Certificate2 IssueServing(X509Certificate2 ca, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses, DateTimeOffset now, TimeSpan lifetime) =>
@@ -99,9 +99,16 @@ public static class CertificateFactory
             notAfter = ca.NotAfter;
         }
 
-        using var cert = req.Create(ca, now.AddMinutes(-5), notAfter, serial);
+        using var cert = req.Create(ca, now - Backdate(lifetime), notAfter, serial);
         return cert.CopyWithPrivateKey(key);
     }
+
+    /// <summary>
+    /// How far NotBefore lies in the past, for clocks that run behind: 5 minutes, or a tenth of a short
+    /// lifetime, because renewal is due at a fraction of NotBefore..NotAfter and a fixed 5 minutes would
+    /// make a certificate of a few minutes due the moment it is issued.
+    /// </summary>
+    private static TimeSpan Backdate(TimeSpan lifetime) => lifetime / 10 < TimeSpan.FromMinutes(5) ? lifetime / 10 : TimeSpan.FromMinutes(5);
 
     private static string KeyPem(X509Certificate2 cert)
     {

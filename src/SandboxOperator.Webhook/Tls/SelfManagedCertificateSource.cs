@@ -59,8 +59,11 @@ public sealed record SelfManagedCertificateSettings(
 /// </summary>
 /// <remarks>
 /// Renewal: the serving certificate at 2/3 of its lifetime, the CA at 2/3 of its own (the old CA stays
-/// in the bundle while valid). Replicas converge by re-reading the Secret every check interval;
-/// concurrent renewals are resolved by the Secret's resourceVersion, the loser adopts the winner's bundle.
+/// in the bundle while valid). A certificate from a new CA is served only from the round after the one
+/// that published that CA, while the current certificate stays trusted and valid, so the API server
+/// has read the new caBundle before any replica needs it. Replicas converge by re-reading the Secret
+/// every check interval; concurrent renewals are resolved by the Secret's resourceVersion, the loser
+/// adopts the winner's bundle.
 /// </remarks>
 public sealed class SelfManagedCertificateSource(
     ServingCertificate target,
@@ -104,6 +107,16 @@ public sealed class SelfManagedCertificateSource(
 
         if (bundle.CertPem != _bundle?.CertPem)
         {
+            if (store is not null && _bundle is { } serving && bundle.CaPem != _publishedCa && StillTrusted(serving, bundle.CaPem, now))
+            {
+                // A certificate from a CA the API server may not trust yet: publish the new bundle (which still
+                // holds the current CA) and keep serving the current certificate until the next round, so every
+                // handshake in between verifies against whichever caBundle the API server has read.
+                await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("published a new webhook CA; its certificate is served from the next round");
+                return;
+            }
+
             var cert = bundle.LoadServing();
             _bundle = bundle;
             target.Set(cert);
@@ -113,9 +126,46 @@ public sealed class SelfManagedCertificateSource(
         _bundle = bundle;
         if (store is not null && bundle.CaPem != _publishedCa)
         {
-            await store.PublishCaBundleAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
-            _publishedCa = bundle.CaPem;
-            logger.LogInformation("published the webhook CA bundle");
+            await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishAsync(string caPem, CancellationToken cancellationToken)
+    {
+        await store!.PublishCaBundleAsync(caPem, cancellationToken).ConfigureAwait(false);
+        _publishedCa = caPem;
+        logger.LogInformation("published the webhook CA bundle");
+    }
+
+    /// <summary>Whether the certificate of <paramref name="serving"/> stays valid for another round and chains to a CA of <paramref name="caPem"/>.</summary>
+    private bool StillTrusted(CertificateBundle serving, string caPem, DateTimeOffset now)
+    {
+        try
+        {
+            using var cert = X509Certificate2.CreateFromPem(serving.CertPem);
+            if (cert.NotAfter.ToUniversalTime() <= (now + settings.CheckInterval).UtcDateTime)
+            {
+                return false;
+            }
+
+            var roots = new X509Certificate2Collection();
+            roots.ImportFromPem(caPem);
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+            var trusted = chain.Build(cert);
+            foreach (var root in roots)
+            {
+                root.Dispose();
+            }
+
+            return trusted;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -135,6 +135,41 @@ public sealed class SelfManagedCertificateSourceTests
     }
 
     [Fact]
+    public async Task A_certificate_from_a_new_CA_is_served_only_from_the_round_after_that_CA_was_published()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new FakeStore();
+        var settings = Settings with { CaLifetime = TimeSpan.FromDays(300), CertLifetime = TimeSpan.FromDays(250) };
+        var (a, sourceA) = NewReplica(store, time, settings);
+        var (b, sourceB) = NewReplica(store, time, settings);
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(170));
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+        var beforeRotation = a.Current!.Thumbprint;
+        Assert.Equal(beforeRotation, b.Current!.Thumbprint);
+
+        time.Advance(TimeSpan.FromDays(31));
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+
+        // The new CA is published with the old one; both replicas still serve the old CA's certificate.
+        Assert.Equal(store.Stored!.Bundle.CaPem, store.Published[^1]);
+        Assert.Equal(beforeRotation, a.Current!.Thumbprint);
+        Assert.Equal(beforeRotation, b.Current!.Thumbprint);
+        AssertChainsTo(a.Current, store.Stored.Bundle.CaPem);
+
+        time.Advance(settings.CheckInterval);
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(X509Certificate2.CreateFromPem(store.Stored.Bundle.CertPem).Thumbprint, a.Current!.Thumbprint);
+        Assert.Equal(a.Current.Thumbprint, b.Current!.Thumbprint);
+        AssertChainsTo(a.Current, store.Stored.Bundle.CaPem);
+    }
+
+    [Fact]
     public async Task A_lost_renewal_race_adopts_the_winners_bundle()
     {
         var time = new FakeTimeProvider(Start);
