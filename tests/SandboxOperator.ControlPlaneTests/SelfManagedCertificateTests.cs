@@ -1,0 +1,64 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SandboxOperator.ControlPlaneTests.Support;
+using SandboxOperator.Webhook.Tls;
+
+namespace SandboxOperator.ControlPlaneTests;
+
+/// <summary>
+/// The operator out of cluster, with a kubeconfig, manages its certificate as it does in a pod: the CA
+/// lives in the chart's Secret and is injected into both webhook configurations (the chart sets none),
+/// and the served certificate chains to it. Before, such a replica kept its CA in memory, and every pod
+/// create in a covered namespace failed with "x509: certificate signed by unknown authority".
+/// </summary>
+[Collection(OperatorClusterCollection.Name)]
+public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
+{
+    [SkippableFact]
+    public async Task The_ca_is_kept_in_the_secret_injected_into_both_webhook_configurations_and_signs_the_served_certificate()
+    {
+        cluster.SkipIfUnavailable();
+        var client = cluster.Client;
+
+        var secret = await client.CoreV1.ReadNamespacedSecretAsync(cluster.Chart.TlsSecretName, ChartInstallation.Namespace);
+        var ca = secret.Data["ca.crt"];
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        Assert.StartsWith("-----BEGIN CERTIFICATE-----", Encoding.ASCII.GetString(ca), StringComparison.Ordinal);
+
+        var mutating = await client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(cluster.Chart.Fullname);
+        var validating = await client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(cluster.Chart.Fullname);
+        foreach (var config in mutating.Webhooks.Select(w => w.ClientConfig).Concat(validating.Webhooks.Select(w => w.ClientConfig)))
+        {
+            Assert.Equal($"https://127.0.0.1:{cluster.Chart.WebhookPort}", config.Url[..config.Url.LastIndexOf('/')]);
+            Assert.Equal(ca, config.CaBundle);
+        }
+
+        using var served = await ServedCertificateAsync(cluster.Chart.WebhookPort);
+        Assert.True(ChainsTo(served, ca), "the served certificate does not chain to the injected CA");
+        Assert.True(CertificateFactory.Covers(served, ["localhost"], [System.Net.IPAddress.Loopback]), "the served certificate does not cover 127.0.0.1");
+    }
+
+    /// <summary>The certificate a TLS client is shown on the webhook port (no validation: the test checks it itself).</summary>
+    public static async Task<X509Certificate2> ServedCertificateAsync(int port)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" });
+        return new X509Certificate2(tls.RemoteCertificate!);
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs in the PEM bundle <paramref name="caBundle"/>, as the API server checks it.</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, byte[] caBundle)
+    {
+        var cas = new X509Certificate2Collection();
+        cas.ImportFromPem(Encoding.ASCII.GetString(caBundle));
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+}
