@@ -132,11 +132,30 @@ public class OperatorCluster : IAsyncLifetime
         _prerequisites.Helm?.Dispose();
     }
 
-    /// <summary>Creates a namespace of the test's own (with the name label a 1.21+ API server would add), ready for pods.</summary>
+    /// <summary>
+    /// Creates a namespace of the test's own (with the name label a 1.21+ API server would add), ready for
+    /// pods: its service account exists and, when it enforces Kata, the webhooks know it does (a dry-run pod
+    /// comes back in Kata), so a test about something else does not race the operator's namespace cache.
+    /// </summary>
     public async Task CreateNamespaceAsync(string name, IReadOnlyDictionary<string, string>? labels = null)
     {
         await NamespaceLabels.CreateAsync(ControlPlane, name, labels);
         await ControlPlane.WaitForServiceAccountAsync(name);
+        if (Operator is not null && labels?.GetValueOrDefault(WellKnown.EnforceLabel) == WellKnown.EnforceKataValue)
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                try
+                {
+                    return (await Client.CoreV1.CreateNamespacedPodAsync(Pods.Plain("probe"), name, dryRun: "All")).Spec.RuntimeClassName == "kata";
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Forbidden)
+                {
+                    // Mutated without the label, validated with it: the cache caught up in between.
+                    return false;
+                }
+            }, $"the webhooks know that namespace {name} enforces Kata", Patience);
+        }
     }
 
     /// <summary>
