@@ -40,6 +40,21 @@ public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
         Assert.True(CertificateFactory.Covers(served, ["localhost"], [System.Net.IPAddress.Loopback]), "the served certificate does not cover 127.0.0.1");
     }
 
+    [SkippableFact]
+    public async Task Webhook_configurations_deleted_and_applied_again_get_the_ca_back_from_the_running_operator()
+    {
+        cluster.SkipIfUnavailable();
+
+        await cluster.Admin.SucceedAsync("delete", "mutatingwebhookconfiguration,validatingwebhookconfiguration", cluster.Chart.Fullname);
+        await cluster.Admin.ApplyAsync(cluster.Chart.WebhookConfigurations);
+
+        // The API server calls the operator again, trusting the CA it injected anew.
+        await cluster.WaitUntilWebhooksAnswerAsync(cluster.Operator!);
+        var validating = await cluster.Client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(cluster.Chart.Fullname);
+        var secret = await cluster.Client.CoreV1.ReadNamespacedSecretAsync(cluster.Chart.TlsSecretName, ChartInstallation.Namespace);
+        Assert.Equal(secret.Data["ca.crt"], validating.Webhooks.Single().ClientConfig.CaBundle);
+    }
+
     /// <summary>The certificate a TLS client is shown on the webhook port (no validation: the test checks it itself).</summary>
     public static async Task<X509Certificate2> ServedCertificateAsync(int port)
     {

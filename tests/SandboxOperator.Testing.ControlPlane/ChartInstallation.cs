@@ -20,12 +20,11 @@ public sealed partial class ChartInstallation
     public static readonly IReadOnlyList<string> AppliedKinds =
         ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
-    private readonly ControlPlane _controlPlane;
     private readonly IReadOnlyList<string> _deploymentArgs;
 
-    private ChartInstallation(ControlPlane controlPlane, V1Deployment deployment, string policyFile, string serviceAccountToken, int webhookPort)
+    private ChartInstallation(ControlPlane controlPlane, V1Deployment deployment, string policyFile, string serviceAccountToken, int webhookPort, string webhookConfigurations)
     {
-        _controlPlane = controlPlane;
+        WebhookConfigurations = webhookConfigurations;
         var container = deployment.Spec.Template.Spec.Containers.Single();
         _deploymentArgs = [.. container.Args];
         Fullname = deployment.Metadata.Name;
@@ -52,6 +51,9 @@ public sealed partial class ChartInstallation
 
     /// <summary>A kubeconfig (text) with the ServiceAccount's token.</summary>
     public string OperatorKubeconfig { get; }
+
+    /// <summary>The rendered Mutating- and ValidatingWebhookConfiguration (YAML, without caBundle), to apply again.</summary>
+    public string WebhookConfigurations { get; }
 
     /// <summary>Names of the leader-election Lease and the self-managed TLS Secret, from the Deployment's arguments.</summary>
     public string LeaseName => Arg("--leader-election-id");
@@ -89,7 +91,8 @@ public sealed partial class ChartInstallation
         var token = await controlPlane.Admin.CoreV1.CreateNamespacedServiceAccountTokenAsync(
             new Authenticationv1TokenRequest { Spec = new V1TokenRequestSpec { ExpirationSeconds = 24 * 3600 } },
             deployment.Spec.Template.Spec.ServiceAccountName, Namespace, cancellationToken: cancellationToken);
-        return new ChartInstallation(controlPlane, deployment, policyFile, token.Status.Token, webhookPort);
+        var webhooks = string.Join("\n---\n", documents.Where(d => d.Kind.EndsWith("WebhookConfiguration", StringComparison.Ordinal)).Select(d => d.Text));
+        return new ChartInstallation(controlPlane, deployment, policyFile, token.Status.Token, webhookPort, webhooks);
     }
 
     /// <summary>

@@ -54,7 +54,8 @@ public sealed record SelfManagedCertificateSettings(
 /// Generates and renews the serving certificate when no certificate files are given. With an
 /// <see cref="ICertificateSecretStore"/> (wherever a Kubernetes API is reachable, in a pod or through a
 /// kubeconfig) the CA and certificate live in a shared Secret
-/// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle;
+/// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle
+/// (checked every round, so re-created configurations get it back);
 /// without one (no cluster) they live in memory only.
 /// </summary>
 /// <remarks>
@@ -113,7 +114,7 @@ public sealed class SelfManagedCertificateSource(
                 // holds the current CA) and keep serving the current certificate until the next round, so every
                 // handshake in between verifies against whichever caBundle the API server has read.
                 await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("published a new webhook CA; its certificate is served from the next round");
+                logger.LogInformation("a new webhook CA is published; its certificate is served from the next round");
                 return;
             }
 
@@ -124,17 +125,22 @@ public sealed class SelfManagedCertificateSource(
         }
 
         _bundle = bundle;
-        if (store is not null && bundle.CaPem != _publishedCa)
+        if (store is not null)
         {
+            // Every round, not only when the CA changes: webhook configurations deleted and created again
+            // (an uninstall and install, an apply that drops caBundle) get the CA back within one interval.
             await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task PublishAsync(string caPem, CancellationToken cancellationToken)
     {
-        await store!.PublishCaBundleAsync(caPem, cancellationToken).ConfigureAwait(false);
+        if (await store!.PublishCaBundleAsync(caPem, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogInformation("published the webhook CA bundle");
+        }
+
         _publishedCa = caPem;
-        logger.LogInformation("published the webhook CA bundle");
     }
 
     /// <summary>Whether the certificate of <paramref name="serving"/> stays valid for another round and chains to a CA of <paramref name="caPem"/>.</summary>

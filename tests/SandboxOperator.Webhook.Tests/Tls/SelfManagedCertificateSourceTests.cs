@@ -53,10 +53,15 @@ public sealed class SelfManagedCertificateSourceTests
             return Task.FromResult<StoredBundle?>(Stored);
         }
 
-        public Task PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
+        /// <summary>The caBundle the webhook configurations hold (null: created again without one).</summary>
+        public string? InConfigurations { get; set; }
+
+        public Task<bool> PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
         {
             Published.Add(caPem);
-            return Task.CompletedTask;
+            var written = InConfigurations != caPem;
+            InConfigurations = caPem;
+            return Task.FromResult(written);
         }
     }
 
@@ -167,6 +172,22 @@ public sealed class SelfManagedCertificateSourceTests
         Assert.Equal(X509Certificate2.CreateFromPem(store.Stored.Bundle.CertPem).Thumbprint, a.Current!.Thumbprint);
         Assert.Equal(a.Current.Thumbprint, b.Current!.Thumbprint);
         AssertChainsTo(a.Current, store.Stored.Bundle.CaPem);
+    }
+
+    [Fact]
+    public async Task Webhook_configurations_created_again_without_a_caBundle_get_it_back_in_the_next_round()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new FakeStore();
+        var (_, source) = NewReplica(store, time);
+        await source.SyncOnceAsync(CancellationToken.None);
+        Assert.Equal(store.Stored!.Bundle.CaPem, store.InConfigurations);
+
+        store.InConfigurations = null;
+        time.Advance(Settings.CheckInterval);
+        await source.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(store.Stored.Bundle.CaPem, store.InConfigurations);
     }
 
     [Fact]
