@@ -3,15 +3,18 @@ using k8s.Models;
 
 namespace SandboxOperator.Testing.ControlPlane;
 
-/// <summary>A node to create: its name, labels and taints (kubernetes.io/hostname and kubernetes.io/os are added).</summary>
-public sealed record FakeNode(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<V1Taint> Taints)
+/// <summary>
+/// A node to create: its name, labels and taints (kubernetes.io/hostname and kubernetes.io/os are added), and
+/// how many pods it takes (pods are never started, so nothing else limits it).
+/// </summary>
+public sealed record FakeNode(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<V1Taint> Taints, int PodCapacity = 5000)
 {
     /// <summary>A node of a sandbox pool: labelled and tainted <c>key=value:NoSchedule</c>, as the README tells users to do.</summary>
-    public static FakeNode Pool(string name, string key, string value) =>
-        new(name, new Dictionary<string, string> { [key] = value }, [new V1Taint { Key = key, Value = value, Effect = "NoSchedule" }]);
+    public static FakeNode Pool(string name, string key, string value, int podCapacity = 5000) =>
+        new(name, new Dictionary<string, string> { [key] = value }, [new V1Taint { Key = key, Value = value, Effect = "NoSchedule" }], podCapacity);
 
     /// <summary>A node for general use: no pool label, no taint.</summary>
-    public static FakeNode General(string name) => new(name, new Dictionary<string, string>(), []);
+    public static FakeNode General(string name, int podCapacity = 5000) => new(name, new Dictionary<string, string>(), [], podCapacity);
 }
 
 /// <summary>
@@ -31,8 +34,7 @@ public static class FakeNodes
         {
             ["cpu"] = new("64"),
             ["memory"] = new("256Gi"),
-            // Pods are never started, so nothing but this count limits how many a node takes.
-            ["pods"] = new("5000"),
+            ["pods"] = new(node.PodCapacity.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
         var labels = new Dictionary<string, string>(node.Labels)
         {

@@ -159,39 +159,11 @@ public class OperatorCluster : IAsyncLifetime
     }
 
     /// <summary>
-    /// Returns once the API server calls the mutating and the validating webhook of <paramref name="replica"/>:
-    /// a dry-run pod in an enforced namespace comes back in Kata, and an MCP pod asking for gVisor is refused.
+    /// Returns once the API server calls the mutating and the validating webhook of <paramref name="replica"/>.
     /// Until the operator has injected its CA and the API server has read it, calls fail with an x509 error.
     /// </summary>
-    public async Task WaitUntilWebhooksAnswerAsync(OperatorProcess replica)
-    {
-        var last = "";
-        await Eventually.HoldsAsync(async () =>
-        {
-            try
-            {
-                var mutated = await Client.CoreV1.CreateNamespacedPodAsync(Pods.Plain("probe"), ProbeNamespace, dryRun: "All");
-                if (mutated.Spec.RuntimeClassName != "kata")
-                {
-                    last = "the probe pod was admitted unmutated";
-                    return false;
-                }
-
-                await Client.CoreV1.CreateNamespacedPodAsync(Pods.Mcp("probe-mcp", runtimeClassName: "gvisor"), ProbeNamespace, dryRun: "All");
-                last = "the MCP probe pod asking for gVisor was admitted";
-                return false;
-            }
-            catch (HttpOperationException e) when (e.Response.Content.Contains("denied the request", StringComparison.Ordinal))
-            {
-                return true;
-            }
-            catch (HttpOperationException e)
-            {
-                last = e.Response.Content;
-                return false;
-            }
-        }, $"the API server calls {replica.Name}'s webhooks", Patience, () => $"{last}\n{replica.Name}'s last lines:\n{replica.Process.Tail()}");
-    }
+    public Task WaitUntilWebhooksAnswerAsync(OperatorProcess replica) =>
+        WebhookProbe.WaitAsync(ct => WebhookProbe.WhyNotAnsweringAsync(Client, ProbeNamespace, ct), $"the API server calls {replica.Name}'s webhooks", Patience, replica.Process);
 
     /// <summary>The developer may edit workloads anywhere and update namespaces (with their status and finalize subresources), but is no label admin.</summary>
     private const string DeveloperRbac = $$"""
