@@ -11,7 +11,8 @@
 # API server answered, for DURATION seconds per round, after WARMUP seconds with the webhooks. Rounds
 # alternate between the webhooks installed and removed (with, without, without, with, ...); between
 # rounds the pods are deleted and the machine settles for SETTLE seconds. Reports per round and as
-# medians: creates per second, p50/p99 create latency, and CPU time per create of kube-apiserver, the
+# medians: creates per second, p50/p99 create latency, the reviews the operator answered per create
+# (from its own counter), and CPU time per create of kube-apiserver, the
 # operator (its two reviews plus its informer; in rounds without webhooks, its informer only), etcd,
 # the scheduler and the controller manager (from /proc/PID/stat). Markdown tables on stdout.
 set -euo pipefail

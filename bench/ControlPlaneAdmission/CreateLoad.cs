@@ -40,7 +40,7 @@ public static class CreateLoad
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    await client.CoreV1.CreateNamespacedPodAsync(Pod($"{prefix}-{c}-{i}"), ns);
+                    await client.CoreV1.CreateNamespacedPodAsync(Pod($"{prefix}-{c}-{i}", c), ns);
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
                 catch (HttpOperationException e)
@@ -53,13 +53,21 @@ public static class CreateLoad
         return new LoadResult([.. latencies], errors, firstError, clock.Elapsed);
     }
 
-    /// <summary>A pod as a Deployment's ReplicaSet would create it: labels, an owner-less single container with resources, ports, env and probes.</summary>
-    private static V1Pod Pod(string name) => new()
+    /// <summary>The label that names the creator loop of a pod, so the pods can be deleted in portions.</summary>
+    public const string CreatorLabel = "bench-creator";
+
+    /// <summary>A pod as a Deployment's ReplicaSet would create it: labels, one container with resources, ports, env and a probe.</summary>
+    private static V1Pod Pod(string name, int creator) => new()
     {
         Metadata = new V1ObjectMeta
         {
             Name = name,
-            Labels = new Dictionary<string, string> { ["app"] = "research-agent", ["pod-template-hash"] = "7d9f8c6b5" },
+            Labels = new Dictionary<string, string>
+            {
+                ["app"] = "research-agent",
+                ["pod-template-hash"] = "7d9f8c6b5",
+                [CreatorLabel] = creator.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
         },
         Spec = new V1PodSpec
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace SandboxOperator.ControlPlaneTests.Support;
+namespace SandboxOperator.Testing.ControlPlane;
 
 /// <summary>Sums samples of the Prometheus text format by metric name and a subset of labels.</summary>
 public static partial class PrometheusText
