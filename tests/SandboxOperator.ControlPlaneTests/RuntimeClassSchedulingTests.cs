@@ -8,7 +8,8 @@ namespace SandboxOperator.ControlPlaneTests;
 /// The samples' RuntimeClasses carry <c>scheduling</c> (a nodeSelector and a toleration for their pool)
 /// and Kata an overhead. The API server's RuntimeClass admission plugin merges those into the pod after
 /// the webhook set runtimeClassName (the webhook's change makes the API server run its own mutating
-/// plugins again); the result must agree with the webhook's own toleration and node affinity.
+/// plugins again, and then the webhook once more); the result must agree with the webhook's own
+/// toleration and node affinity, so that second call changes nothing.
 /// </summary>
 [Collection(OperatorClusterCollection.Name)]
 public sealed class RuntimeClassSchedulingTests(OperatorCluster cluster)
@@ -33,6 +34,12 @@ public sealed class RuntimeClassSchedulingTests(OperatorCluster cluster)
         // Both add the pool toleration; it is there, and no toleration reaches another pool.
         Assert.Contains(pod.Spec.Tolerations, t => t is { Key: "agentsandbox.io/pool", Value: "kata", Effect: "NoSchedule" });
         Assert.DoesNotContain(pod.Spec.Tolerations, t => t.Key == "agentsandbox.io/pool" && t.Value != "kata");
+        // The RuntimeClass plugin changed the pod after the webhook's patch, so the API server called the
+        // webhook again (reinvocation); it found the merged pod complete and changed nothing.
+        var create = Assert.Single(AuditLog.Read(cluster.ControlPlane.AuditLogFile!),
+            e => e is { Verb: "create", Resource: "pods", Subresource: null, Namespace: ns } && e.Uri.EndsWith($"/namespaces/{ns}/pods", StringComparison.Ordinal));
+        Assert.Contains("\"mutated\":true", create.Annotations["mutation.webhook.admission.k8s.io/round_0_index_0"], StringComparison.Ordinal);
+        Assert.Contains("\"mutated\":false", create.Annotations["mutation.webhook.admission.k8s.io/round_1_index_0"], StringComparison.Ordinal);
 
         if (cluster.ControlPlane.RunsScheduler)
         {

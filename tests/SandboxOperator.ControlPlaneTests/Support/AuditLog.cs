@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace SandboxOperator.ControlPlaneTests.Support;
 
 /// <summary>One request as the API server's audit log recorded it.</summary>
-public sealed record AuditEvent(string User, string Verb, string Resource, string? Subresource, string? Namespace, string? Name, int Code, string Uri)
+public sealed record AuditEvent(string User, string Verb, string Resource, string? Subresource, string? Namespace, string? Name, int Code, string Uri,
+    IReadOnlyDictionary<string, string> Annotations)
 {
     public override string ToString() => $"{User} {Verb} {Resource}{(Subresource is null ? "" : "/" + Subresource)} {Namespace}/{Name} -> {Code} ({Uri})";
 }
@@ -36,7 +37,8 @@ public static class AuditLog
                 (string?)target?["namespace"],
                 (string?)target?["name"],
                 (int?)e["responseStatus"]?["code"] ?? 0,
-                (string?)e["requestURI"] ?? ""));
+                (string?)e["requestURI"] ?? "",
+                e["annotations"]?.AsObject().ToDictionary(a => a.Key, a => (string?)a.Value ?? "") ?? []));
         }
 
         return events;
