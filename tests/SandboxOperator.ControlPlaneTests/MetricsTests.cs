@@ -17,14 +17,7 @@ public sealed class MetricsTests(OperatorCluster cluster)
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var before = await http.GetStringAsync(cluster.Operator!.MetricsUrl);
 
-        await cluster.Admin.ApplyAsync($$"""
-            apiVersion: agentsandbox.io/v1alpha1
-            kind: AgentWorkload
-            metadata: { name: counter, namespace: {{ns}} }
-            spec: { type: Tool, selector: { matchLabels: { app: counter } } }
-            """);
-        await Eventually.HoldsAsync(async () => (await cluster.Admin.SucceedAsync("get", "aw", "counter", "-n", ns, "-o", "jsonpath={.status.riskTier}")) == "Medium",
-            "the operator reconciles counter", OperatorCluster.Patience);
+        Assert.Equal("Medium", await cluster.ApplyWorkloadAsync(ns, "counter", "Tool"));
         for (var i = 0; i < Creates; i++)
         {
             await cluster.Client.CoreV1.CreateNamespacedPodAsync(Pods.Plain($"counter-{i}", new Dictionary<string, string> { ["app"] = "counter" }), ns);

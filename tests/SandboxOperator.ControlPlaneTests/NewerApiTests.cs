@@ -12,14 +12,7 @@ public sealed class NewerApiTests(OperatorCluster cluster)
         cluster.SkipBelow(new Version(1, 21), "batch/v1 CronJob");
         const string ns = "cronjobs";
         await cluster.CreateNamespaceAsync(ns);
-        await cluster.Admin.ApplyAsync($$"""
-            apiVersion: agentsandbox.io/v1alpha1
-            kind: AgentWorkload
-            metadata: { name: nightly, namespace: {{ns}} }
-            spec: { type: ExecTool, selector: { matchLabels: { app: nightly } } }
-            """);
-        await Eventually.HoldsAsync(async () => (await cluster.Admin.SucceedAsync("get", "aw", "nightly", "-n", ns, "-o", "jsonpath={.status.riskTier}")) == "High",
-            "the operator classifies nightly", OperatorCluster.Patience);
+        Assert.Equal("High", await cluster.ApplyWorkloadAsync(ns, "nightly", "ExecTool"));
 
         var apply = await cluster.Admin.RunWithInputAsync($$"""
             apiVersion: batch/v1

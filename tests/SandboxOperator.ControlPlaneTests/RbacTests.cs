@@ -19,14 +19,7 @@ public sealed partial class RbacTests(OperatorCluster cluster)
         const string ns = "rbac-check";
         // Audit mode admits the gVisor pod, so the reconcile reports it: a status update and an Event.
         await cluster.CreateNamespaceAsync(ns, new Dictionary<string, string> { [WellKnown.ModeLabel] = "audit" });
-        await cluster.Admin.ApplyAsync($$"""
-            apiVersion: agentsandbox.io/v1alpha1
-            kind: AgentWorkload
-            metadata: { name: coder, namespace: {{ns}} }
-            spec: { type: ExecTool }
-            """);
-        await Eventually.HoldsAsync(async () => (await cluster.Admin.SucceedAsync("get", "aw", "coder", "-n", ns, "-o", "jsonpath={.status.riskTier}")) == "High",
-            "the operator classifies coder", OperatorCluster.Patience);
+        Assert.Equal("High", await cluster.ApplyWorkloadAsync(ns, "coder", "ExecTool"));
         await cluster.Admin.ApplyAsync($$"""
             apiVersion: v1
             kind: Pod

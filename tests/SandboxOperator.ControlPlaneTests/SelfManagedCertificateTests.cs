@@ -66,14 +66,5 @@ public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs in the PEM bundle <paramref name="caBundle"/>, as the API server checks it.</summary>
-    public static bool ChainsTo(X509Certificate2 certificate, byte[] caBundle)
-    {
-        var cas = new X509Certificate2Collection();
-        cas.ImportFromPem(Encoding.ASCII.GetString(caBundle));
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
-    }
+    public static bool ChainsTo(X509Certificate2 certificate, byte[] caBundle) => CertificateFactory.ChainsTo(certificate, Encoding.ASCII.GetString(caBundle));
 }

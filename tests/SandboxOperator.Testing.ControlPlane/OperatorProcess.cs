@@ -87,19 +87,7 @@ public sealed class OperatorProcess : IAsyncDisposable
     {
         SslOptions =
         {
-            RemoteCertificateValidationCallback = (_, cert, _, _) =>
-            {
-                if (cert is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(Ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(cert));
-            },
+            RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && CertificateFactory.ChainsTo(new X509Certificate2(cert), [Ca]),
         },
     };
 

@@ -124,6 +124,42 @@ public static class CertificateFactory
         return now.UtcDateTime >= from + ((to - from) * fraction);
     }
 
+    /// <summary>
+    /// Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/> and to nothing else (no system
+    /// roots, no revocation check), at <paramref name="at"/> or now: how the API server checks a webhook's caBundle.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection roots, DateTimeOffset? at = null)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        }
+
+        return chain.Build(certificate);
+    }
+
+    /// <summary><see cref="ChainsTo(X509Certificate2, X509Certificate2Collection, DateTimeOffset?)"/> against the CAs of a PEM bundle.</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, string caPem, DateTimeOffset? at = null)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPem(caPem);
+        try
+        {
+            return ChainsTo(certificate, roots, at);
+        }
+        finally
+        {
+            foreach (var root in roots)
+            {
+                root.Dispose();
+            }
+        }
+    }
+
     /// <summary>Whether the certificate's SAN extension lists every name and address.</summary>
     public static bool Covers(X509Certificate2 cert, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses)
     {

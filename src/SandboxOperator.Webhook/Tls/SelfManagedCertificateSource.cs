@@ -154,20 +154,7 @@ public sealed class SelfManagedCertificateSource(
                 return false;
             }
 
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPem(caPem);
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-            var trusted = chain.Build(cert);
-            foreach (var root in roots)
-            {
-                root.Dispose();
-            }
-
-            return trusted;
+            return CertificateFactory.ChainsTo(cert, caPem, now);
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
         {

@@ -159,6 +159,24 @@ public class OperatorCluster : IAsyncLifetime
     }
 
     /// <summary>
+    /// Applies an AgentWorkload of <paramref name="type"/> selecting the pods labelled app=<paramref name="name"/>,
+    /// and returns its tier once the operator has classified it (so the webhooks know it too).
+    /// </summary>
+    public async Task<string> ApplyWorkloadAsync(string ns, string name, string type)
+    {
+        await Admin.ApplyAsync($$"""
+            apiVersion: agentsandbox.io/v1alpha1
+            kind: AgentWorkload
+            metadata: { name: {{name}}, namespace: {{ns}} }
+            spec: { type: {{type}}, selector: { matchLabels: { app: {{name}} } } }
+            """);
+        var tier = "";
+        await Eventually.HoldsAsync(async () => (tier = await Admin.SucceedAsync("get", "aw", name, "-n", ns, "-o", "jsonpath={.status.riskTier}")).Length > 0,
+            $"the operator classifies AgentWorkload {ns}/{name}", Patience);
+        return tier;
+    }
+
+    /// <summary>
     /// Returns once the API server calls the mutating and the validating webhook of <paramref name="replica"/>.
     /// Until the operator has injected its CA and the API server has read it, calls fail with an x509 error.
     /// </summary>
