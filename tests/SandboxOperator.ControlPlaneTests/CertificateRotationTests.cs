@@ -67,7 +67,7 @@ public sealed class CertificateRotationTests(RotatingCertificateCluster cluster)
                 var config = await cluster.Client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(cluster.Chart.Fullname);
                 var caBundle = config.Webhooks[0].ClientConfig.CaBundle ?? [];
                 caBundles.TryAdd(Convert.ToBase64String(caBundle), 0);
-                using var served = await SelfManagedCertificateTests.ServedCertificateAsync(cluster.Chart.WebhookPort);
+                using var served = await OperatorProcess.ServedCertificateAsync(cluster.Chart.WebhookPort);
                 servedCertificates.TryAdd(served.Thumbprint, 0);
                 // A new connection of the API server at this moment must verify against the caBundle it had read.
                 if (!SelfManagedCertificateTests.ChainsTo(served, caBundle))

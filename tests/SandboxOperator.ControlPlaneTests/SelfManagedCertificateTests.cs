@@ -1,5 +1,3 @@
-using System.Net.Security;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SandboxOperator.ControlPlaneTests.Support;
@@ -35,7 +33,7 @@ public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
             Assert.Equal(ca, config.CaBundle);
         }
 
-        using var served = await ServedCertificateAsync(cluster.Chart.WebhookPort);
+        using var served = await OperatorProcess.ServedCertificateAsync(cluster.Chart.WebhookPort);
         Assert.True(ChainsTo(served, ca), "the served certificate does not chain to the injected CA");
         Assert.True(CertificateFactory.Covers(served, ["localhost"], [System.Net.IPAddress.Loopback]), "the served certificate does not cover 127.0.0.1");
     }
@@ -53,16 +51,6 @@ public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
         var validating = await cluster.Client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(cluster.Chart.Fullname);
         var secret = await cluster.Client.CoreV1.ReadNamespacedSecretAsync(cluster.Chart.TlsSecretName, ChartInstallation.Namespace);
         Assert.Equal(secret.Data["ca.crt"], validating.Webhooks.Single().ClientConfig.CaBundle);
-    }
-
-    /// <summary>The certificate a TLS client is shown on the webhook port (no validation: the test checks it itself).</summary>
-    public static async Task<X509Certificate2> ServedCertificateAsync(int port)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" });
-        return new X509Certificate2(tls.RemoteCertificate!);
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs in the PEM bundle <paramref name="caBundle"/>, as the API server checks it.</summary>

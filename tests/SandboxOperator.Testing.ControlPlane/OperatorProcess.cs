@@ -91,6 +91,18 @@ public sealed class OperatorProcess : IAsyncDisposable
         },
     };
 
+    /// <summary>The certificate a TLS client is shown on a loopback port, unchecked (the caller checks it).</summary>
+    public static async Task<X509Certificate2> ServedCertificateAsync(int port)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+#pragma warning disable CA5359 // Deliberately unchecked: the caller inspects the certificate it was shown.
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+#pragma warning restore CA5359
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "127.0.0.1" });
+        return new X509Certificate2(tls.RemoteCertificate!);
+    }
+
     /// <summary>Polls /readyz until it answers 200; throws when the process exits or the time is up.</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {

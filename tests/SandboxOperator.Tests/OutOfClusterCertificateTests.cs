@@ -1,7 +1,4 @@
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
 using k8s.Autorest;
@@ -56,7 +53,7 @@ public sealed class OutOfClusterCertificateTests
             ca = await CaAsync(client);
         }
 
-        using var served = await ServedCertificateAsync(op.WebhookUrl.Port);
+        using var served = await OperatorProcess.ServedCertificateAsync(op.WebhookUrl.Port);
         Assert.True(Webhook.Tls.CertificateFactory.ChainsTo(served, Encoding.ASCII.GetString(ca)), "the served certificate does not chain to the stored CA");
         Assert.True(Webhook.Tls.CertificateFactory.Covers(served, ["localhost", "host.docker.internal", $"{Name}.{Ns}.svc"], [IPAddress.Loopback]));
     }
@@ -79,14 +76,5 @@ public sealed class OutOfClusterCertificateTests
         var validating = await client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(Name);
         return mutating.Webhooks.Select(w => w.ClientConfig).Concat(validating.Webhooks.Select(w => w.ClientConfig))
             .All(c => c.CaBundle is { } bundle && bundle.AsSpan().SequenceEqual(ca));
-    }
-
-    private static async Task<X509Certificate2> ServedCertificateAsync(int port)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, port);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "127.0.0.1" });
-        return new X509Certificate2(tls.RemoteCertificate!);
     }
 }
