@@ -34,9 +34,10 @@ foreach (var node in new[]
 }
 
 await admin.SucceedAsync("apply", "-f", Path.Combine(RepositoryLayout.Samples, "01-runtimeclasses.yaml"));
-var chart = await ChartInstallation.InstallAsync(cp, admin, helm, ControlPlane.FreePort(), []);
+// Before the chart: its webhooks review namespace creates too, and no replica answers yet.
 await NamespaceLabels.CreateAsync(cp, Ns, new Dictionary<string, string> { ["agentsandbox.io/enforce"] = "kata" });
 await cp.WaitForServiceAccountAsync(Ns);
+var chart = await ChartInstallation.InstallAsync(cp, admin, helm, ControlPlane.FreePort(), []);
 // The creator is an ordinary user with the edit role in the namespace, so RBAC is evaluated as for a controller.
 await admin.ApplyAsync($$"""
     apiVersion: rbac.authorization.k8s.io/v1

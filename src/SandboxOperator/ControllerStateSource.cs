@@ -1,11 +1,16 @@
 using SandboxOperator.Controller.Caching;
+using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.State;
 using SandboxOperator.Webhook.State;
 
 namespace SandboxOperator;
 
-/// <summary>Serves the webhook from the controller's informer caches, which every replica keeps warm, leader or not.</summary>
-internal sealed class ControllerStateSource(ClusterCache cache) : IClusterStateSource
+/// <summary>
+/// Serves the webhook from the controller's informer caches, which every replica keeps warm, leader or not. Stale
+/// once one of <paramref name="informers"/> (those the decisions read) has had a broken watch for longer than
+/// <paramref name="outageLimit"/>.
+/// </summary>
+internal sealed class ControllerStateSource(ClusterCache cache, IReadOnlyList<IInformer> informers, TimeSpan outageLimit) : IClusterStateSource
 {
     public IClusterState Current => cache;
 
@@ -13,4 +18,20 @@ internal sealed class ControllerStateSource(ClusterCache cache) : IClusterStateS
 
     // The contract says WhenSynced never faults: a failed or cancelled start shows as "not ready", not as an exception.
     public Task WhenSynced { get; } = cache.Synced.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    public string? StaleBecause
+    {
+        get
+        {
+            for (var i = 0; i < informers.Count; i++)
+            {
+                if (informers[i].BrokenFor is { } broken && broken > outageLimit)
+                {
+                    return $"the {informers[i].Name} watch has been broken for {broken.TotalSeconds:0} s (limit {outageLimit.TotalSeconds:0.###} s)";
+                }
+            }
+
+            return null;
+        }
+    }
 }

@@ -1,7 +1,6 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator;
-using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Hosting;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
@@ -52,13 +51,12 @@ try
         }
 
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(config));
-        builder.Services.AddSandboxController(new SandboxControllerOptions
+        builder.Services.AddClusterState(options, new SandboxControllerOptions
         {
             Policy = options.Policy,
             LeaderElection = new LeaderElectionOptions { Namespace = options.Namespace, LeaseName = options.LeaderElectionId },
             Identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Environment.ProcessId}",
         });
-        builder.Services.AddSingleton<IClusterStateSource>(sp => new ControllerStateSource(sp.GetRequiredService<ClusterCache>()));
     }
 
     await using var app = OperatorHost.Build(builder);

@@ -23,9 +23,9 @@ public sealed class ChartRenderer : IDisposable
     /// <summary>Why the chart tests cannot run here, or null when they can.</summary>
     public string? SkipReason { get; }
 
-    public string RepoRoot => RepositoryLayout.Root;
+    public string RepoRoot { get; } = RepositoryLayout.Root;
 
-    public string ChartDir => RepositoryLayout.Chart;
+    public string ChartDir { get; } = RepositoryLayout.Chart;
 
     /// <summary>Renders the chart as release <see cref="ReleaseName"/> in <see cref="ReleaseNamespace"/>; throws with the template error on failure.</summary>
     public Manifests Render(params string[] args)

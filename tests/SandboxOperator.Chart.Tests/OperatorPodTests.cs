@@ -82,7 +82,7 @@ public sealed class OperatorPodTests(ChartRenderer chart)
         var pod = m.Operator.Spec.Template.Spec;
         var sleep = Assert.Single(pod.Containers).Lifecycle.PreStop.Sleep.Seconds;
         Assert.True(sleep >= 5, $"preStop sleep {sleep}s is too short for endpoint removal to reach the API servers");
-        var timeout = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).TimeoutSeconds!.Value;
+        var timeout = m.One<V1ValidatingWebhookConfiguration>().Webhooks.Max(w => w.TimeoutSeconds!.Value);
         Assert.True(pod.TerminationGracePeriodSeconds >= sleep + timeout);
 
         var error = chart.RenderError("--set", "terminationGracePeriodSeconds=8");
@@ -127,6 +127,28 @@ public sealed class OperatorPodTests(ChartRenderer chart)
         Assert.Equal("metadata.namespace", Assert.Single(c.Env, e => e.Name == "POD_NAMESPACE").ValueFrom.FieldRef.FieldPath);
         Assert.All(c.Args, a => Assert.StartsWith("--", a, StringComparison.Ordinal));
     }
+
+    [SkippableFact]
+    public void Webhook_limits_and_state_freshness_reach_the_operator_flags()
+    {
+        var defaults = chart.Render();
+        Assert.Equal(
+            [("--max-connections", "1000"), ("--max-connections-per-client", "100"), ("--http2-max-streams", "100"), ("--keep-alive-timeout", "120s"),
+             ("--max-request-header-bytes", "32768"), ("--tls-handshake-timeout", "10s"), ("--watch-outage-limit", "30s"), ("--live-read-timeout", "2s")],
+            Flags.Select(f => (f, defaults.Arg(f))));
+
+        var values = chart.ValuesFile("""
+            webhook:
+              limits: { maxConnections: 300, maxConnectionsPerClient: 30, http2MaxStreams: 50, keepAliveTimeout: 95s, maxRequestHeaderBytes: 16384, tlsHandshakeTimeout: 5s }
+              watchOutageLimit: 1m
+              liveReadTimeout: 1500ms
+            """);
+        var custom = chart.Render("-f", values);
+        Assert.Equal(["300", "30", "50", "95s", "16384", "5s", "1m", "1500ms"], Flags.Select(custom.Arg));
+    }
+
+    private static readonly string[] Flags =
+        ["--max-connections", "--max-connections-per-client", "--http2-max-streams", "--keep-alive-timeout", "--max-request-header-bytes", "--tls-handshake-timeout", "--watch-outage-limit", "--live-read-timeout"];
 
     [SkippableFact]
     public void Image_scheduling_and_annotations_come_from_values()

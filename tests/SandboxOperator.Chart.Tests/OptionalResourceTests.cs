@@ -41,17 +41,18 @@ public sealed class OptionalResourceTests(ChartRenderer chart)
     }
 
     [SkippableFact]
-    public void Network_policy_admits_webhook_calls_from_anywhere_and_scrapes_from_the_monitoring_namespace_only()
+    public void Network_policy_admits_the_webhook_port_only_from_the_api_server_and_scrapes_from_the_monitoring_namespace_only()
     {
-        var m = chart.Render("--set", "networkPolicy.enabled=true");
+        var m = chart.Render("--set", "networkPolicy.enabled=true", "--set", "networkPolicy.apiServer.cidrs={10.0.0.1/32,10.0.0.2/32}");
         var np = m.One<V1NetworkPolicy>();
         Assert.Equal(m.Operator.Spec.Selector.MatchLabels, np.Spec.PodSelector.MatchLabels);
         Assert.Equal(["Ingress", "Egress"], np.Spec.PolicyTypes);
         Assert.Equal(2, np.Spec.Ingress.Count);
 
         var webhook = Assert.Single(np.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "9443"));
-        Assert.Null(webhook.FromProperty);
         Assert.Single(webhook.Ports);
+        Assert.Equal(["10.0.0.1/32", "10.0.0.2/32"], webhook.FromProperty.Select(f => f.IpBlock.Cidr));
+        Assert.All(webhook.FromProperty, f => Assert.Null(f.NamespaceSelector ?? (object?)f.PodSelector));
 
         var metrics = Assert.Single(np.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "8080"));
         var from = Assert.Single(metrics.FromProperty);
@@ -60,11 +61,44 @@ public sealed class OptionalResourceTests(ChartRenderer chart)
 
         var egress = Assert.Single(np.Spec.Egress);
         Assert.Equal(["443", "6443"], egress.Ports.Select(p => p.Port.Value));
+        Assert.Equal(["10.0.0.1/32", "10.0.0.2/32"], egress.To.Select(t => t.IpBlock.Cidr));
 
-        var pinned = chart.Render("--set", "networkPolicy.enabled=true", "--set", "networkPolicy.apiServer.cidrs={10.0.0.1/32}",
+        var observability = chart.Render("--set", "networkPolicy.enabled=true", "--set", "networkPolicy.apiServer.cidrs={10.0.0.1/32}",
             "--set", "networkPolicy.metrics.namespaceSelector.matchLabels.team=observability").One<V1NetworkPolicy>();
-        Assert.Equal("10.0.0.1/32", Assert.Single(Assert.Single(pinned.Spec.Egress).To).IpBlock.Cidr);
-        Assert.Equal("observability", Assert.Single(Assert.Single(pinned.Spec.Ingress, r => r.FromProperty is not null).FromProperty).NamespaceSelector.MatchLabels["team"]);
+        Assert.Equal("observability", Assert.Single(Assert.Single(observability.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "8080")).FromProperty).NamespaceSelector.MatchLabels["team"]);
+    }
+
+    [SkippableFact]
+    public void Network_policy_takes_explicit_webhook_sources_over_the_api_server_cidrs()
+    {
+        var values = chart.ValuesFile("""
+            networkPolicy:
+              enabled: true
+              apiServer: { cidrs: [10.0.0.1/32] }
+              webhook:
+                from:
+                  - ipBlock: { cidr: 172.16.0.0/28 }
+                  - namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: konnectivity } }
+            """);
+        var np = chart.Render("-f", values).One<V1NetworkPolicy>();
+        var webhook = Assert.Single(np.Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "9443"));
+        Assert.Equal(2, webhook.FromProperty.Count);
+        Assert.Equal("172.16.0.0/28", webhook.FromProperty[0].IpBlock.Cidr);
+        Assert.Equal("konnectivity", webhook.FromProperty[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.Equal("10.0.0.1/32", Assert.Single(Assert.Single(np.Spec.Egress).To).IpBlock.Cidr);
+    }
+
+    [SkippableFact]
+    public void Network_policy_never_admits_the_webhook_port_from_anywhere_without_mtls()
+    {
+        Assert.Contains("networkPolicy.enabled needs the API server's addresses", chart.RenderError("--set", "networkPolicy.enabled=true"), StringComparison.Ordinal);
+        Assert.Contains("needs webhook.clientCA.configMapName (mTLS)",
+            chart.RenderError("--set", "networkPolicy.enabled=true", "--set", "networkPolicy.webhook.allowFromAnywhere=true"), StringComparison.Ordinal);
+
+        var m = chart.Render("--set", "networkPolicy.enabled=true", "--set", "networkPolicy.webhook.allowFromAnywhere=true", "--set", "webhook.clientCA.configMapName=apiserver-ca");
+        var webhook = Assert.Single(m.One<V1NetworkPolicy>().Spec.Ingress, r => r.Ports.Any(p => p.Port.Value == "9443"));
+        Assert.Null(webhook.FromProperty);
+        Assert.Equal("/etc/sandbox-operator/client-ca/ca.crt", m.Arg("--client-ca-file"));
     }
 
     [SkippableFact]

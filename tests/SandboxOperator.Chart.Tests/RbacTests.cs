@@ -42,6 +42,16 @@ public sealed class RbacTests(ChartRenderer chart)
             Grants(m.One<V1ClusterRole>().Rules));
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(AllModes))]
+    public void The_webhook_live_reads_are_covered_by_the_cluster_role_in_every_mode(string[] args)
+    {
+        // KubernetesLiveClusterReader: GET a namespace the cache lacks; consistent LIST of a namespace's AgentWorkloads.
+        var grants = Grants(chart.Render(args).One<V1ClusterRole>().Rules);
+        Assert.Contains("/namespaces:get", grants);
+        Assert.Contains("agentsandbox.io/agentworkloads:list", grants);
+    }
+
     [SkippableFact]
     public void Namespaced_role_grants_its_lease_and_its_tls_secret_only()
     {

@@ -15,6 +15,11 @@ public sealed class SchemaAndDriftTests(ChartRenderer chart)
     [InlineData("replicaCount=two", "replicaCount: Invalid type. Expected: integer")]
     [InlineData("security.kata.enable=false", "Additional property enable is not allowed")]
     [InlineData("security.kata.enforcedNamespaces={Agents}", "Does not match pattern")]
+    [InlineData("webhook.limits.maxConnections=0", "Must be greater than or equal to 1")]
+    [InlineData("webhook.limits.maxRequestHeaderBytes=100", "Must be greater than or equal to 1024")]
+    [InlineData("webhook.limits.keepAliveTimeout=forever", "Does not match pattern")]
+    [InlineData("webhook.watchOutageLimit=soon", "Does not match pattern")]
+    [InlineData("networkPolicy.webhook.from[0].cidr=10.0.0.1/32", "Additional property cidr is not allowed")]
     public void Schema_rejects_bad_values(string set, string message)
     {
         var error = chart.RenderError("--set", set);

@@ -29,10 +29,11 @@ public sealed class WebhookTests(ChartRenderer chart)
         Assert.Equal(service.Spec.Selector, m.Operator.Spec.Template.Metadata.Labels.Where(l => service.Spec.Selector.ContainsKey(l.Key)).ToDictionary());
 
         var mutate = Assert.Single(mutating.Webhooks);
-        var validate = Assert.Single(validating.Webhooks);
         Assert.Equal("mutate.agentsandbox.io", mutate.Name);
-        Assert.Equal("validate.agentsandbox.io", validate.Name);
-        foreach (var (svc, path) in new[] { (mutate.ClientConfig.Service, "/mutate"), (validate.ClientConfig.Service, "/validate") })
+        Assert.Equal(["validate.agentsandbox.io", "namespaces.agentsandbox.io"], validating.Webhooks.Select(w => w.Name));
+        var validate = validating.Webhooks[0];
+        var namespaces = validating.Webhooks[1];
+        foreach (var (svc, path) in new[] { (mutate.ClientConfig.Service, "/mutate"), (validate.ClientConfig.Service, "/validate"), (namespaces.ClientConfig.Service, "/validate") })
         {
             Assert.Equal(service.Metadata.Name, svc.Name);
             Assert.Equal(ChartRenderer.ReleaseNamespace, svc.NamespaceProperty);
@@ -46,14 +47,17 @@ public sealed class WebhookTests(ChartRenderer chart)
     {
         var m = chart.Render();
         var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks);
-        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks);
+        var validating = m.One<V1ValidatingWebhookConfiguration>().Webhooks;
         Assert.Equal("None", mutate.SideEffects);
-        Assert.Equal("None", validate.SideEffects);
         Assert.Equal(["v1"], mutate.AdmissionReviewVersions);
-        Assert.Equal(["v1"], validate.AdmissionReviewVersions);
         Assert.Equal("Equivalent", mutate.MatchPolicy);
-        Assert.Equal("Equivalent", validate.MatchPolicy);
         Assert.Equal("IfNeeded", mutate.ReinvocationPolicy);
+        Assert.All(validating, validate =>
+        {
+            Assert.Equal("None", validate.SideEffects);
+            Assert.Equal(["v1"], validate.AdmissionReviewVersions);
+            Assert.Equal("Equivalent", validate.MatchPolicy);
+        });
     }
 
     [SkippableTheory]
@@ -63,11 +67,13 @@ public sealed class WebhookTests(ChartRenderer chart)
     {
         var m = chart.Render(args);
         var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks);
-        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks);
         Assert.Equal(timeout, mutate.TimeoutSeconds);
-        Assert.Equal(timeout, validate.TimeoutSeconds);
         Assert.Equal(failurePolicy, mutate.FailurePolicy);
-        Assert.Equal(failurePolicy, validate.FailurePolicy);
+        Assert.All(m.One<V1ValidatingWebhookConfiguration>().Webhooks, validate =>
+        {
+            Assert.Equal(timeout, validate.TimeoutSeconds);
+            Assert.Equal(failurePolicy, validate.FailurePolicy);
+        });
     }
 
     [SkippableTheory]
@@ -95,7 +101,7 @@ public sealed class WebhookTests(ChartRenderer chart)
         var selectors = new[]
         {
             Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).NamespaceSelector,
-            Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).NamespaceSelector,
+            m.One<V1ValidatingWebhookConfiguration>().Webhooks[0].NamespaceSelector,
         };
         foreach (var selector in selectors)
         {
@@ -117,21 +123,43 @@ public sealed class WebhookTests(ChartRenderer chart)
     }
 
     [SkippableFact]
-    public void Pods_ephemeral_containers_and_pod_controllers_are_checked_on_create_and_update()
+    public void Pods_ephemeral_containers_pod_controllers_and_bindings_are_checked()
     {
         var m = chart.Render();
         var mutateRules = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).Rules;
-        var validateRules = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).Rules;
+        var validateRules = m.One<V1ValidatingWebhookConfiguration>().Webhooks[0].Rules;
 
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "CREATE").Order());
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "UPDATE").Order());
-        Assert.Equal(WorkloadResources.Order(), Covered(validateRules, "CREATE").Order());
-        Assert.Equal(WorkloadResources.Append("/namespaces").Order(), Covered(validateRules, "UPDATE").Order());
+        Assert.Equal(WorkloadResources.Append("/pods/binding").Append("/bindings").Order(), Covered(validateRules, "CREATE").Order());
+        Assert.Equal(WorkloadResources.Order(), Covered(validateRules, "UPDATE").Order());
         Assert.All(mutateRules.Concat(validateRules), r => Assert.DoesNotContain("*", r.Resources));
         Assert.All(mutateRules.Concat(validateRules), r => Assert.Equal(["v1"], r.ApiVersions));
-        var namespaceRule = Assert.Single(validateRules, r => r.Resources.Contains("namespaces"));
-        Assert.Equal(["UPDATE"], namespaceRule.Operations);
-        Assert.Equal("Cluster", namespaceRule.Scope);
+    }
+
+    [SkippableTheory]
+    [InlineData("")]
+    [InlineData("""
+        webhook:
+          namespaceSelector:
+            matchLabels:
+              agentsandbox.io/enforce: kata
+        """)]
+    public void Namespace_labels_are_guarded_on_every_path_whatever_the_namespace_selector(string userValues)
+    {
+        var m = userValues.Length == 0 ? chart.Render() : chart.Render("-f", chart.ValuesFile(userValues));
+        var guard = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks, w => w.Name == "namespaces.agentsandbox.io");
+
+        Assert.Equal(["/namespaces"], Covered(guard.Rules, "CREATE"));
+        Assert.Equal(["/namespaces", "/namespaces/finalize", "/namespaces/status"], Covered(guard.Rules, "UPDATE").Order());
+        Assert.All(guard.Rules, r => Assert.Equal("Cluster", r.Scope));
+        Assert.Equal("/validate", guard.ClientConfig.Service.Path);
+
+        // Only names exclude: a label selector would let the labels it guards switch the guard off.
+        Assert.Null(guard.NamespaceSelector.MatchLabels);
+        var exclusion = Assert.Single(guard.NamespaceSelector.MatchExpressions);
+        Assert.Equal(("kubernetes.io/metadata.name", "NotIn"), (exclusion.Key, exclusion.OperatorProperty));
+        Assert.Equal(["kube-system", ChartRenderer.ReleaseNamespace], exclusion.Values);
     }
 
     private static IEnumerable<string> Covered(IEnumerable<V1RuleWithOperations> rules, string operation) =>

@@ -7,30 +7,34 @@ namespace SandboxOperator.Chart.Tests;
 public sealed class WebhookUrlTests(ChartRenderer chart)
 {
     [SkippableFact]
-    public void With_a_url_both_webhooks_call_it_on_their_path_instead_of_the_service()
+    public void With_a_url_every_webhook_calls_it_on_its_path_instead_of_the_service()
     {
         var m = chart.Render("--set", "replicaCount=0", "--set", "webhook.url=https://host.docker.internal:9443/");
 
-        var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).ClientConfig;
-        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).ClientConfig;
-        Assert.Equal("https://host.docker.internal:9443/mutate", mutate.Url);
-        Assert.Equal("https://host.docker.internal:9443/validate", validate.Url);
-        Assert.Null(mutate.Service);
-        Assert.Null(validate.Service);
+        var mutating = m.One<V1MutatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig).ToList();
+        var validating = m.One<V1ValidatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig).ToList();
+        Assert.NotEmpty(mutating);
+        Assert.NotEmpty(validating);
+        Assert.All(mutating, c => Assert.Equal("https://host.docker.internal:9443/mutate", c.Url));
+        Assert.All(validating, c => Assert.Equal("https://host.docker.internal:9443/validate", c.Url));
         // Self-managed TLS: the operator injects the CA wherever it runs, so the chart sets none.
-        Assert.Null(mutate.CaBundle);
+        Assert.All(mutating.Concat(validating), c => Assert.True(c is { Service: null, CaBundle: null }));
         Assert.Equal(0, m.Operator.Spec.Replicas);
         Assert.Empty(m.All<V1PodDisruptionBudget>());
     }
 
     [SkippableFact]
-    public void Without_a_url_the_webhooks_call_the_service()
+    public void Without_a_url_every_webhook_calls_the_service()
     {
         var m = chart.Render();
 
-        var mutate = Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).ClientConfig;
-        Assert.Null(mutate.Url);
-        Assert.Equal(ChartRenderer.Fullname, mutate.Service.Name);
+        var configs = m.One<V1MutatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig)
+            .Concat(m.One<V1ValidatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig));
+        Assert.All(configs, c =>
+        {
+            Assert.Null(c.Url);
+            Assert.Equal(ChartRenderer.Fullname, c.Service.Name);
+        });
     }
 
     [SkippableFact]
@@ -39,9 +43,11 @@ public sealed class WebhookUrlTests(ChartRenderer chart)
         var m = chart.Render("--set", "tls.mode=secret", "--set", "tls.secret.name=webhook-tls", "--set", "tls.secret.caBundle=Q0E=",
             "--set", "webhook.url=https://10.0.0.5:9443");
 
-        var validate = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks).ClientConfig;
-        Assert.Equal("https://10.0.0.5:9443/validate", validate.Url);
-        Assert.Equal("CA"u8.ToArray(), validate.CaBundle);
+        Assert.All(m.One<V1ValidatingWebhookConfiguration>().Webhooks.Select(w => w.ClientConfig), c =>
+        {
+            Assert.Equal("https://10.0.0.5:9443/validate", c.Url);
+            Assert.Equal("CA"u8.ToArray(), c.CaBundle);
+        });
     }
 
     [SkippableTheory]

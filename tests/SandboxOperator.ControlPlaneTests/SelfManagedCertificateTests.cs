@@ -50,7 +50,7 @@ public sealed class SelfManagedCertificateTests(OperatorCluster cluster)
         await cluster.WaitUntilWebhooksAnswerAsync(cluster.Operator!);
         var validating = await cluster.Client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(cluster.Chart.Fullname);
         var secret = await cluster.Client.CoreV1.ReadNamespacedSecretAsync(cluster.Chart.TlsSecretName, ChartInstallation.Namespace);
-        Assert.Equal(secret.Data["ca.crt"], validating.Webhooks.Single().ClientConfig.CaBundle);
+        Assert.All(validating.Webhooks, w => Assert.Equal(secret.Data["ca.crt"], w.ClientConfig.CaBundle));
     }
 
     /// <summary>Whether <paramref name="certificate"/> chains to one of the CAs in the PEM bundle <paramref name="caBundle"/>, as the API server checks it.</summary>

@@ -40,7 +40,8 @@ public sealed class ControllerLoopTests
         }, stop.Token);
 
         await Eventually.HoldsAsync(() => calls.GetValueOrDefault("ns/flaky") == 3 && calls.GetValueOrDefault("ns/throws") == 2, "failed keys are retried until they succeed");
-        await Task.Delay(200);
+        // Once nothing is queued, waiting for a retry or running, no reconcile can follow: the terminal key's count is final.
+        await Eventually.HoldsAsync(() => controller.Queue is { Depth: 0, Delayed: 0, InFlight: 0 }, "the queue is idle: nothing waits to be retried");
         Assert.Equal(1, calls["ns/broken"]);
         Assert.Equal(3, calls["ns/flaky"]);
         Assert.Equal(0, controller.Queue.Failures("ns/flaky"));

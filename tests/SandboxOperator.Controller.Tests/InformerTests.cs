@@ -19,6 +19,11 @@ public sealed class InformerTests
 
         public ConcurrentQueue<string> WatchedFrom { get; } = new();
 
+        /// <summary>When each watch started, on <see cref="Clock"/>.</summary>
+        public ConcurrentQueue<DateTimeOffset> WatchedAt { get; } = new();
+
+        public TimeProvider Clock { get; init; } = TimeProvider.System;
+
         public int ListCalls;
 
         public long Version = 10;
@@ -32,6 +37,7 @@ public sealed class InformerTests
         public IAsyncEnumerable<(WatchEventType Type, V1ConfigMap Object)> WatchAsync(string resourceVersion, CancellationToken cancellationToken)
         {
             WatchedFrom.Enqueue(resourceVersion);
+            WatchedAt.Enqueue(Clock.GetUtcNow());
             return Watches.TryDequeue(out var next) ? next(resourceVersion) : Forever(cancellationToken);
         }
 
@@ -129,23 +135,80 @@ public sealed class InformerTests
     }
 
     [Fact]
-    public async Task Repeated_failures_back_off()
+    public async Task BrokenFor_counts_from_the_first_failure_until_the_watch_delivers_again()
     {
         var source = new ScriptedSource();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        for (var i = 0; i < 3; i++)
+        {
+            source.Watches.Enqueue(_ => Events(new HttpRequestException("refused")));
+        }
+
+        source.Watches.Enqueue(_ => Events(null, (WatchEventType.Bookmark, Obj("", "20"))));
+        var informer = new Informer<V1ConfigMap, V1ConfigMap>("configmaps", source, o => o, new ResourceCache<V1ConfigMap>(),
+            new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(1) }, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+
+        // Listed, then the first watch fails: broken from that moment on the informer's clock.
+        await Eventually.HoldsAsync(() => informer.BrokenFor is not null, "the failed watch is reported");
+        Assert.Equal(TimeSpan.Zero, informer.BrokenFor);
+
+        // Each retry fails again after its backoff: still counted from the first failure.
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => source.WatchedFrom.Count >= 3), "the watch is retried");
+        Assert.True(informer.BrokenFor >= TimeSpan.FromSeconds(2), $"broken for {informer.BrokenFor}");
+
+        // The fourth watch delivers a bookmark: working again.
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => informer.BrokenFor is null), "the bookmark ends the outage");
+        Assert.Equal(1, source.ListCalls);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    private static bool AdvanceUntil(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Func<bool> condition)
+    {
+        if (!condition())
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        return condition();
+    }
+
+    [Fact]
+    public async Task Repeated_failures_back_off()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var source = new ScriptedSource { Clock = time };
         for (var i = 0; i < 4; i++)
         {
             source.Watches.Enqueue(_ => Events(new HttpRequestException("refused")));
         }
 
-        var changes = new List<CacheChange<V1ConfigMap>>();
+        var informer = new Informer<V1ConfigMap, V1ConfigMap>("test", source, o => o, new ResourceCache<V1ConfigMap>(),
+            new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(100) }, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
-        var started = DateTime.UtcNow;
-        _ = Start(source, changes, stop.Token, out var run);
-        await Eventually.HoldsAsync(() => source.WatchedFrom.Count >= 5, "the watch is retried");
+        var run = informer.RunAsync(stop.Token);
 
-        // 20 + 40 + 80 + 100 ms nominal, each jittered down by at most half.
-        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(120), "the retries waited");
+        // Time moves only when the test moves it, so each retry's start on that clock is at or after its due time.
+        await Eventually.HoldsAsync(() => source.WatchedFrom.Count >= 5 || Advance(time, TimeSpan.FromMilliseconds(5)), "the watch is retried four times");
+
+        // 20, 40, 80 and 100 ms nominal, each jittered down by at most half.
+        var starts = source.WatchedAt.ToList();
+        TimeSpan[] least = [TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(50)];
+        for (var i = 0; i < least.Length; i++)
+        {
+            Assert.True(starts[i + 1] - starts[i] >= least[i], $"retry {i + 1} came {(starts[i + 1] - starts[i]).TotalMilliseconds} ms after the failure, under {least[i].TotalMilliseconds} ms");
+        }
+
         await stop.CancelAsync();
         await run;
+    }
+
+    /// <summary>Moves <paramref name="time"/> on; false, so it can stand in a condition that keeps polling.</summary>
+    private static bool Advance(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, TimeSpan by)
+    {
+        time.Advance(by);
+        return false;
     }
 }

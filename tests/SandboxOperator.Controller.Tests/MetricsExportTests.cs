@@ -64,7 +64,7 @@ public sealed class MetricsExportTests
         {
             text = http.GetStringAsync(running.MetricsUrl).GetAwaiter().GetResult();
             return Sample(text, "agentsandbox_noncompliant_pods") == 1;
-        }, "the pod audit reports the non-compliant pod", detail: () => text);
+        }, "the pod audit reports the non-compliant pod", TimeSpan.FromSeconds(60), detail: () => text);
 
         var names = text.Split('\n')
             .Where(l => l.StartsWith("agentsandbox_", StringComparison.Ordinal))

@@ -23,6 +23,7 @@ public sealed class PodComplianceTests
     [
         "compliant-kata", "no-runtime-class", "gvisor-for-agent", "tool-in-kata", "unmanaged-plain", "unmanaged-tolerates-kata",
         "privileged-agent", "host-network-tool", "locked-namespace", "mcp-label", "node-name-on-kata", "unconfined",
+        "no-seccomp", "forged-tier-label", "unmanaged-with-operator-labels",
     ];
 
     [Theory]
@@ -67,9 +68,26 @@ public sealed class PodComplianceTests
             case "mcp-label": labels[WellKnown.WorkloadTypeLabel] = WellKnown.McpServerLabelValue; spec.RuntimeClassName = "gvisor"; break;
             case "node-name-on-kata": spec.NodeName = "kata-1"; break;
             case "unconfined": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); spec.SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "Unconfined" } }; break;
+            case "no-seccomp": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); spec.SecurityContext = new V1PodSecurityContext(); break;
+            case "forged-tier-label": labels[WellKnown.WorkloadLabel] = "agent"; Kata(); labels[WellKnown.TierLabel] = "low"; labels[WellKnown.RuntimeLabel] = "kata"; break;
+            case "unmanaged-with-operator-labels": labels[WellKnown.TierLabel] = "high"; labels[WellKnown.RuntimeLabel] = "kata"; break;
             default: throw new ArgumentOutOfRangeException(nameof(scenario));
         }
 
-        return new V1Pod { ApiVersion = "v1", Kind = "Pod", Metadata = new V1ObjectMeta { Name = scenario, NamespaceProperty = ns, Labels = labels, Annotations = new Dictionary<string, string> { ["note"] = "dropped by the projection" } }, Spec = spec };
+        // Pods meant to comply are as the webhook admits them: a seccomp profile and the operator's statement.
+        spec.SecurityContext ??= new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } };
+        var pod = new V1Pod { ApiVersion = "v1", Kind = "Pod", Metadata = new V1ObjectMeta { Name = scenario, NamespaceProperty = ns, Labels = labels, Annotations = new Dictionary<string, string> { ["note"] = "read by the reader, not used by any rule" } }, Spec = spec };
+        if (scenario == "compliant-kata")
+        {
+            AdmittedStatement.Apply(pod, "kata");
+        }
+        else if (scenario == "tool-in-kata")
+        {
+            pod.Metadata.Labels[WellKnown.TierLabel] = "medium";
+            pod.Metadata.Labels[WellKnown.RuntimeLabel] = "kata";
+            pod.Metadata.Annotations[WellKnown.ReasonsAnnotation] = "AgentWorkload tool";
+        }
+
+        return pod;
     }
 }

@@ -23,15 +23,16 @@ public sealed class StatusBuilderTests
 
     private static PodFacts Pod(string name, string? runtimeClass, string? pool, string workload = "w", string? phase = "Running") => new(
         "ns", name, "uid-" + name, phase,
-        new PodSpecView
+        AdmittedStatement.Apply(new PodSpecView
         {
+            PodSeccompType = "RuntimeDefault",
             Name = name,
             Labels = new Dictionary<string, string> { [WellKnown.WorkloadLabel] = workload },
             RuntimeClassNameSet = runtimeClass is not null,
             RuntimeClassName = runtimeClass,
             NodeSelector = pool is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["agentsandbox.io/pool"] = pool },
             Tolerations = pool is null ? [] : [new Toleration("agentsandbox.io/pool", "Equal", pool, "NoSchedule")],
-        },
+        }, runtimeClass),
         null);
 
     private static ClusterSnapshot State(WorkloadEntry entry, bool kataClass = true, params NodeInfo[] nodes) => new(

@@ -35,9 +35,9 @@ public sealed class TestCluster : IAsyncDisposable
     public IKubernetes NewClient() => new Kubernetes(new KubernetesClientConfiguration { Host = Server.Url });
 
     /// <summary>Starts a controller on its own client; stopped at dispose unless stopped before.</summary>
-    public SandboxController StartController(SandboxControllerOptions options)
+    public SandboxController StartController(SandboxControllerOptions options, Metrics.ControllerMetrics? metrics = null)
     {
-        var controller = new SandboxController(NewClient(), options);
+        var controller = new SandboxController(NewClient(), options, metrics: metrics);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => controller.RunAsync(stop.Token));
         _controllers.Add((controller, stop, run));
@@ -93,9 +93,11 @@ public sealed class TestCluster : IAsyncDisposable
                 RuntimeClassName = runtimeClass,
                 NodeSelector = pool is null ? null : new Dictionary<string, string> { ["agentsandbox.io/pool"] = pool },
                 Tolerations = pool is null ? null : [new V1Toleration { Key = "agentsandbox.io/pool", OperatorProperty = "Equal", Value = pool, Effect = "NoSchedule" }],
+                SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
                 Containers = [new V1Container { Name = "main", Image = "example/agent:1" }],
             },
         };
+        AdmittedStatement.Apply(pod, runtimeClass);
         return Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
     }
 

@@ -26,9 +26,11 @@ public sealed class WorkQueueTests
         q.Add("ns/a");
         var key = await q.TakeAsync(Ct);
         q.Add("ns/a");
+
+        // Nothing is ready while the key is in flight: the re-add waits in the queue, not in the ready list.
         Assert.Equal(0, q.Depth);
+        Assert.Equal(1, q.InFlight);
         var second = q.TakeAsync(Ct);
-        await Task.Delay(50);
         Assert.False(second.IsCompleted, "the key must not be processed twice at once");
 
         q.Done(key);
@@ -41,14 +43,18 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task AddAfter_delays_and_keeps_the_earliest_due_time()
     {
-        using var q = new WorkQueue();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var q = new WorkQueue(time);
         q.AddAfter("ns/a", TimeSpan.FromSeconds(30));
         q.AddAfter("ns/a", TimeSpan.FromMilliseconds(50));
         Assert.Equal(0, q.Depth);
         Assert.Equal(1, q.Delayed);
-        var started = DateTime.UtcNow;
+
+        time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.Equal((0, 1), (q.Depth, q.Delayed));
+        time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal("ns/a", await q.TakeAsync(Ct));
-        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(30), TimeSpan.FromSeconds(5));
+        Assert.Equal(0, q.Delayed);
     }
 
     [Fact]

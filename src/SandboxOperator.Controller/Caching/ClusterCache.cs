@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Caching;
@@ -47,4 +48,6 @@ public sealed class ClusterCache : IClusterState
     public RuntimeClassInfo? RuntimeClass(string name) => RuntimeClasses.Get("", name)?.Info;
 
     public NodeInfo? Node(string name) => Nodes.Get("", name);
+
+    public PodSpecView? Pod(string @namespace, string name) => Pods.Get(@namespace, name)?.View;
 }

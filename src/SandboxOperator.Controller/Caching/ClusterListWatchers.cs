@@ -8,7 +8,8 @@ using SandboxOperator.Policy.Api;
 namespace SandboxOperator.Controller.Caching;
 
 /// <summary>
-/// <see cref="IListWatcher{T}"/>s for the five watched types over every namespace. Every watch asks for bookmarks and
+/// <see cref="IListWatcher{T}"/>s for the five watched types over every namespace, and the consistent read of one
+/// namespace's AgentWorkloads that the webhook makes per review. Every watch asks for bookmarks and
 /// passes <c>onError: e => throw e</c>, so a 410 Expired ERROR event reaches the informer as an exception instead of
 /// silently ending the stream (a KubernetesClient pitfall).
 /// </summary>
@@ -48,18 +49,27 @@ public static class ClusterListWatchers
 
     /// <summary>AgentWorkloads, received as JSON so one object that breaks the schema cannot stop the informer.</summary>
     public static IListWatcher<UnstructuredObject> AgentWorkloads(IKubernetes client) => new Delegating<UnstructuredObject>(
-        async (token, limit, ct) =>
-        {
-            var result = await client.CustomObjects.ListClusterCustomObjectAsync(
-                WellKnown.Group, WellKnown.Version, WellKnown.Plural, continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false);
-            var list = ToElement(result);
-            var items = list.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array
-                ? i.EnumerateArray().Select(UnstructuredObject.From).ToList()
-                : [];
-            var meta = list.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
-            return new ListPage<UnstructuredObject>(items, StringProperty(meta, "resourceVersion") ?? "", StringProperty(meta, "continue"));
-        },
+        async (token, limit, ct) => WorkloadPage(await client.CustomObjects.ListClusterCustomObjectAsync(
+            WellKnown.Group, WellKnown.Version, WellKnown.Plural, continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
         (rv, ct) => WatchWorkloads(client, rv, ct));
+
+    /// <summary>
+    /// One page of the AgentWorkloads of one namespace, read without a resourceVersion: a consistent (quorum) read
+    /// that sees every object whose creation the API server has acknowledged, whatever the informers have seen.
+    /// </summary>
+    public static async Task<ListPage<UnstructuredObject>> ListWorkloadsInAsync(IKubernetes client, string @namespace, string? continueToken, int limit, CancellationToken cancellationToken) =>
+        WorkloadPage(await client.CustomObjects.ListNamespacedCustomObjectAsync(
+            WellKnown.Group, WellKnown.Version, @namespace, WellKnown.Plural, continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false));
+
+    private static ListPage<UnstructuredObject> WorkloadPage(object result)
+    {
+        var list = ToElement(result);
+        var items = list.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array
+            ? i.EnumerateArray().Select(UnstructuredObject.From).ToList()
+            : [];
+        var meta = list.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        return new ListPage<UnstructuredObject>(items, StringProperty(meta, "resourceVersion") ?? "", StringProperty(meta, "continue"));
+    }
 
     private static async IAsyncEnumerable<(WatchEventType, UnstructuredObject)> WatchWorkloads(IKubernetes client, string rv, [EnumeratorCancellation] CancellationToken ct)
     {

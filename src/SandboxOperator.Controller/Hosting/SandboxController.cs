@@ -68,12 +68,19 @@ public sealed class SandboxController : IDisposable
         runtimeClasses.OnChange(OnRuntimeClassChange);
         nodes.OnChange(OnNodeChange);
         _informers = [workloads, pods, namespaces, runtimeClasses, nodes];
+        StateInformers = [namespaces, workloads, runtimeClasses, nodes];
     }
 
     /// <summary>The caches; an <see cref="IClusterState"/> the webhook can serve from on every replica.</summary>
     public ClusterCache Cache { get; } = new();
 
     public IReadOnlyList<IInformer> Informers => _informers;
+
+    /// <summary>
+    /// The informers whose caches <see cref="Cache"/> answers <see cref="IClusterState"/> from, i.e. what admission
+    /// decisions read (every informer but the pods'), in the order a report should name them.
+    /// </summary>
+    public IReadOnlyList<IInformer> StateInformers { get; }
 
     public ReconcileLoop Workloads { get; }
 

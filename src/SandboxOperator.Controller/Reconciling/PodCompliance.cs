@@ -8,8 +8,9 @@ namespace SandboxOperator.Controller.Reconciling;
 
 /// <summary>
 /// Whether a running pod complies with the policy: the same classification and validation the validating webhook
-/// applies to an object that has already been mutated (<see cref="AdmissionEvaluator"/> with
-/// <c>MutationApplied = true</c>), so the controller and the webhook never disagree about a pod. Pure.
+/// applies to a created pod that has already been mutated (<see cref="AdmissionEvaluator"/> with
+/// <c>MutationApplied = true</c>), the operator's own labels included, so the controller and the webhook never
+/// disagree about a pod. Pure.
 /// </summary>
 public static class PodCompliance
 {
@@ -23,7 +24,10 @@ public static class PodCompliance
 
         var classification = PodClassifier.Classify(view, pod.Namespace, config, state);
         var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        return PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state);
+        return [
+            .. PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state),
+            .. OperatorLabels.Mismatches(view, OperatorLabels.For(classification, runtime)),
+        ];
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>

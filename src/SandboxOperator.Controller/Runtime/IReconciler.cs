@@ -6,7 +6,7 @@ namespace SandboxOperator.Controller.Runtime;
 /// </summary>
 /// <remarks>
 /// Contract: return a <see cref="ReconcileResult"/> for every outcome it understands; an exception is treated as a
-/// transient failure (retried with backoff). <paramref name="cancellationToken"/> is cancelled when leadership is
+/// transient failure (retried with backoff). The cancellation token is cancelled when leadership is
 /// lost or the process stops; the reconcile must then stop writing.
 /// </remarks>
 public interface IReconciler

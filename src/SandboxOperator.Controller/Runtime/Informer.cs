@@ -16,8 +16,12 @@ namespace SandboxOperator.Controller.Runtime;
 /// <remarks>
 /// Guarantees: every change is applied to the cache before handlers see it; a relist replaces the cache (objects
 /// that vanished are reported as deletions, unchanged resourceVersions are not reported); handlers run on the
-/// informer's loop, one at a time, and must only enqueue work. Caveat: a relist compares resourceVersions only for
-/// equality, never order.
+/// informer's loop, one at a time, and must only enqueue work. <see cref="BrokenFor"/> says how long the cache has
+/// been without a working watch: it starts at the first failed list or watch (or a watch the server keeps closing
+/// at once) and ends when a list completes or a watch delivers an event, bookmarks included. Caveats: a relist
+/// compares resourceVersions only for equality, never order; a watch resumed after a failure proves itself only
+/// with its first event, so on a cluster where nothing changes it counts as broken until the API server's next
+/// bookmark.
 /// </remarks>
 public sealed class Informer<TSource, TCached> : IInformer
     where TSource : IKubernetesObject<V1ObjectMeta>
@@ -30,6 +34,7 @@ public sealed class Informer<TSource, TCached> : IInformer
     private readonly List<Action<CacheChange<TCached>>> _handlers = [];
     private int _relists;
     private int _watchStarts;
+    private long _brokenSince;
 
     public Informer(string name, IListWatcher<TSource> source, Func<TSource, TCached> project, ResourceCache<TCached> cache, InformerOptions options, ILogger logger)
     {
@@ -52,6 +57,19 @@ public sealed class Informer<TSource, TCached> : IInformer
 
     /// <summary>Watch requests started.</summary>
     public int WatchStarts => Volatile.Read(ref _watchStarts);
+
+    /// <summary>
+    /// How long the watch has been broken (since the first failure not yet followed by a completed list or a
+    /// delivered event), measured on <see cref="InformerOptions.Time"/>; null while it works.
+    /// </summary>
+    public TimeSpan? BrokenFor
+    {
+        get
+        {
+            var since = Volatile.Read(ref _brokenSince);
+            return since == 0 ? null : _options.Time.GetElapsedTime(since);
+        }
+    }
 
     /// <summary>The resourceVersion the next watch resumes from.</summary>
     public string? ResourceVersion { get; private set; }
@@ -79,6 +97,7 @@ public sealed class Informer<TSource, TCached> : IInformer
                 Interlocked.Increment(ref _watchStarts);
                 await foreach (var (type, obj) in _source.WatchAsync(rv, cancellationToken).ConfigureAwait(false))
                 {
+                    MarkWorking();
                     events++;
                     rv = Apply(type, obj) ?? rv;
                     ResourceVersion = rv;
@@ -87,6 +106,7 @@ public sealed class Informer<TSource, TCached> : IInformer
                 // A stream the server closed normally is resumed at once, unless it closes straight away again and again.
                 if (events == 0 && _options.Time.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
                 {
+                    MarkBroken();
                     await DelayAsync(backoff.Next(), cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -96,11 +116,13 @@ public sealed class Informer<TSource, TCached> : IInformer
             }
             catch (Exception e) when (ApiErrors.IsGone(e))
             {
+                MarkBroken();
                 _logger.LogInformation("{Informer}: resourceVersion {ResourceVersion} expired (410 Gone); relisting", Name, rv);
                 rv = null;
             }
             catch (Exception e)
             {
+                MarkBroken();
                 var delay = backoff.Next();
                 _logger.LogWarning(e, "{Informer}: {Phase} failed ({Failures} in a row); retrying in {Delay} ms", Name, rv is null ? "list" : "watch", backoff.Failures, (int)delay.TotalMilliseconds);
                 await DelayAsync(delay, cancellationToken).ConfigureAwait(false);
@@ -145,6 +167,7 @@ public sealed class Informer<TSource, TCached> : IInformer
 
         Interlocked.Increment(ref _relists);
         Cache.MarkSynced();
+        MarkWorking();
         _logger.LogDebug("{Informer}: listed {Count} objects at resourceVersion {ResourceVersion}", Name, Cache.Count, rv);
         return rv;
     }
@@ -181,6 +204,25 @@ public sealed class Informer<TSource, TCached> : IInformer
         return rv;
     }
 
+    private void MarkBroken()
+    {
+        if (Volatile.Read(ref _brokenSince) == 0)
+        {
+            // Never 0: that value means "working".
+            Volatile.Write(ref _brokenSince, Math.Max(1, _options.Time.GetTimestamp()));
+        }
+    }
+
+    private void MarkWorking()
+    {
+        var since = Volatile.Read(ref _brokenSince);
+        if (since != 0)
+        {
+            Volatile.Write(ref _brokenSince, 0);
+            _logger.LogInformation("{Informer}: watching again after {Seconds:0.#} s", Name, _options.Time.GetElapsedTime(since).TotalSeconds);
+        }
+    }
+
     private void Notify(CacheChange<TCached> change)
     {
         foreach (var h in _handlers)
@@ -213,6 +255,9 @@ public interface IInformer
 
     /// <summary>Completed lists, the first included; more than one means the informer relisted.</summary>
     int Lists { get; }
+
+    /// <summary>How long the watch has been broken; null while it works.</summary>
+    TimeSpan? BrokenFor { get; }
 
     Task RunAsync(CancellationToken cancellationToken);
 }

@@ -18,15 +18,49 @@ namespace SandboxOperator.Policy.Decisions;
 /// pre-existing ones come back as warnings, so a finalizer removal or a scale of an old object is never
 /// blocked. In Audit mode nothing is denied and every violation becomes a warning. Objects the policy
 /// cannot read (wrong JSON types) are denied with code 400 in either mode: they are malformed, not
-/// policy questions.
+/// policy questions. A binding or an ephemeral-container update of a pod the state does not know is
+/// denied with code 503 in Enforce mode: the policy cannot know, so it does not guess.
 /// </remarks>
 public static class AdmissionEvaluator
 {
+    /// <summary>
+    /// Whether the policy decides this kind: a kind with a pod inside (<see cref="PodTemplates.PathTo"/>), or one of
+    /// the core group's Namespace (its enforcement labels), Binding and EphemeralContainers (a pod's placement and
+    /// containers). Group and kind must both match: <c>evil.example/Pod</c> is not covered.
+    /// </summary>
+    public static bool Covers(string group, string kind) =>
+        PodTemplates.PathTo(group, kind) is not null || (group.Length == 0 && kind is "Namespace" or "Binding" or "EphemeralContainers");
+
+    /// <summary>
+    /// Whether deciding <paramref name="request"/> reads the cluster state (workloads, namespace labels, pods,
+    /// nodes, RuntimeClasses): a CREATE or UPDATE of a covered kind other than Namespace. The rest is decided from
+    /// the request alone, so a state that cannot be trusted right now never blocks it.
+    /// </summary>
+    public static bool ReadsClusterState(AdmissionRequest request) =>
+        request.Operation is AdmissionOperation.Create or AdmissionOperation.Update
+        && Covers(request.Group, request.Kind)
+        && !(request.Group.Length == 0 && request.Kind == "Namespace");
+
+    /// <summary>
+    /// The pod whose subresource the request changes (a Binding or an EphemeralContainers object), which the
+    /// decision looks up in the state; null for every other request.
+    /// </summary>
+    public static string? SubjectPod(AdmissionRequest request) =>
+        request.Group.Length == 0 && request.Kind is "Binding" or "EphemeralContainers" ? request.Name : null;
+
     public static AdmissionDecision Evaluate(AdmissionRequest request, PolicyConfig config, IClusterState state)
     {
-        if (request.Group.Length == 0 && request.Kind == "Namespace")
+        if (request.Group.Length == 0)
         {
-            return EvaluateNamespace(request, config);
+            switch (request.Kind)
+            {
+                case "Namespace":
+                    return EvaluateNamespace(request, config);
+                case "Binding":
+                    return EvaluateBinding(request, config, state);
+                case "EphemeralContainers":
+                    return EvaluateEphemeralContainers(request, config, state);
+            }
         }
 
         var mode = PodClassifier.ModeOf(request.Namespace, config, state);
@@ -47,50 +81,37 @@ public static class AdmissionEvaluator
         var (view, errors) = ReadPod(request.Object, path);
         if (view is null)
         {
-            return new AdmissionDecision
-            {
-                Allowed = false,
-                Mode = mode,
-                StatusCode = 400,
-                Message = $"cannot read the {(isPod ? "pod" : "pod template")}: {string.Join("; ", errors.Take(5))}",
-            };
+            return Unreadable(mode, isPod ? "pod" : "pod template", errors);
         }
 
         // Pod specs cannot change after CREATE, so only a CREATE that has not been mutated yet is mutated.
+        // Templates are mutated only to validate them as their pods will be: no patch is built for them.
         var mutate = !isPod || (request.Operation == AdmissionOperation.Create && !request.MutationApplied);
         var prefix = isPod ? "" : "/" + string.Join('/', path);
-        var current = Assess(view, request.Namespace, mutate, prefix, config, state);
-
-        var warnings = new List<string>(current.Classification.Warnings);
-        var introduced = current.Violations;
+        var current = Assess(view, request.Namespace, mutate, isPod, prefix, config, state);
+        var violations = current.Violations;
+        List<Violation>? before = null;
         if (request.Operation == AdmissionOperation.Update && request.OldObject is { } oldObject && ReadPod(oldObject, path).View is { } oldView)
         {
-            var before = Assess(oldView, request.Namespace, mutate, prefix, config, state);
-            var oldKeys = before.Violations.Select(v => v.Key).ToHashSet(StringComparer.Ordinal);
-            introduced = current.Violations.Where(v => !oldKeys.Contains(v.Key)).ToList();
-            foreach (var v in current.Violations.Where(v => oldKeys.Contains(v.Key)))
+            before = Assess(oldView, request.Namespace, mutate, buildPatch: false, prefix, config, state).Violations;
+            if (isPod)
             {
-                warnings.Add($"pre-existing, not introduced by this update: {where}{v.Message}");
+                violations = [.. violations, .. OperatorLabels.Changes(oldView, view)];
             }
         }
-
-        if (!current.Classification.Managed)
+        else if (isPod && request.Operation == AdmissionOperation.Create)
         {
-            if (current.Mutation.Mutated.PodSeccompType == "Unconfined" || current.Mutation.Mutated.Containers.Any(c => c.SeccompType == "Unconfined"))
-            {
-                warnings.Add($"{where}seccomp Unconfined: every container should run with a seccomp profile");
-            }
+            violations = [.. violations, .. OperatorLabels.Mismatches(current.Mutation.Mutated, OperatorLabels.For(current.Classification, current.Mutation.Runtime))];
         }
 
-        var deny = introduced.Count > 0 && mode == EnforcementMode.Enforce;
-        if (mode == EnforcementMode.Audit)
+        var warnings = new List<string>(current.Classification.Warnings);
+        if (!current.Classification.Managed
+            && (current.Mutation.Mutated.PodSeccompType == "Unconfined" || current.Mutation.Mutated.Containers.Any(c => c.SeccompType == "Unconfined")))
         {
-            foreach (var v in introduced)
-            {
-                warnings.Add($"audit mode, would be denied: {where}{v.Message}");
-            }
+            warnings.Add($"{where}seccomp Unconfined: every container should run with a seccomp profile");
         }
 
+        var (deny, message) = Judge(mode, where, violations, before, warnings);
         var managed = current.Classification.Managed;
         return new AdmissionDecision
         {
@@ -101,11 +122,11 @@ public static class AdmissionEvaluator
             RuntimeClassName = current.Mutation.RuntimeClassName,
             Workload = current.Classification.Workload,
             Reasons = current.Classification.Reasons,
-            Message = deny ? where + string.Join("; ", introduced.Select(v => v.Message)) : null,
+            Message = message,
             StatusCode = deny ? 403 : 200,
             Warnings = warnings,
             MutationWarnings = isPod && mutate ? current.Mutation.Warnings : [],
-            Violations = current.Violations,
+            Violations = violations,
             Patch = isPod && mutate && !deny ? current.Mutation.Patch : [],
             MutationPatch = isPod && mutate ? current.Mutation.Patch : [],
         };
@@ -113,13 +134,13 @@ public static class AdmissionEvaluator
 
     private sealed record Assessment(PodClassification Classification, MutationResult Mutation, List<Violation> Violations);
 
-    private static Assessment Assess(PodSpecView view, string @namespace, bool mutate, string prefix, PolicyConfig config, IClusterState state)
+    private static Assessment Assess(PodSpecView view, string @namespace, bool mutate, bool buildPatch, string prefix, PolicyConfig config, IClusterState state)
     {
         var classification = PodClassifier.Classify(view, @namespace, config, state);
         MutationResult mutation;
         if (mutate)
         {
-            mutation = PodMutator.Mutate(view, classification, config, state, prefix);
+            mutation = PodMutator.Mutate(view, classification, config, state, prefix, buildPatch);
         }
         else
         {
@@ -129,6 +150,36 @@ public static class AdmissionEvaluator
 
         var violations = PodValidator.Validate(mutation.Mutated, classification, mutation.Runtime, @namespace, config, state);
         return new Assessment(classification, mutation, violations);
+    }
+
+    /// <summary>
+    /// Whether to deny, and the message: in Enforce mode, for the violations that <paramref name="before"/> (the old
+    /// object's, on UPDATE) did not already have. Pre-existing and audit-mode violations become warnings.
+    /// </summary>
+    private static (bool Deny, string? Message) Judge(EnforcementMode mode, string where, List<Violation> violations, List<Violation>? before, List<string> warnings)
+    {
+        var introduced = violations;
+        if (before is not null)
+        {
+            var oldKeys = before.Select(v => v.Key).ToHashSet(StringComparer.Ordinal);
+            introduced = violations.Where(v => !oldKeys.Contains(v.Key)).ToList();
+            foreach (var v in violations.Where(v => oldKeys.Contains(v.Key)))
+            {
+                warnings.Add($"pre-existing, not introduced by this update: {where}{v.Message}");
+            }
+        }
+
+        if (mode == EnforcementMode.Audit)
+        {
+            foreach (var v in introduced)
+            {
+                warnings.Add($"audit mode, would be denied: {where}{v.Message}");
+            }
+
+            return (false, null);
+        }
+
+        return introduced.Count > 0 ? (true, where + string.Join("; ", introduced.Select(v => v.Message))) : (false, null);
     }
 
     private static (PodSpecView? View, IReadOnlyList<FieldError> Errors) ReadPod(JsonElement obj, string[] path)
@@ -144,19 +195,135 @@ public static class AdmissionEvaluator
             }
         }
 
-        return PodSpecReader.Read(el, path.Length == 0 ? "" : string.Join('.', path) + ".");
+        return PodSpecReader.Read(el, path.Length == 0 ? "" : string.Join('.', path) + ".", PolicyFields.PodAt(path));
     }
+
+    /// <summary>
+    /// A Binding (<c>pods/binding</c> or <c>bindings</c>) puts a pod on a node without the scheduler: the node must
+    /// not be in another runtime's pool, exactly as <c>spec.nodeName</c> at CREATE.
+    /// </summary>
+    private static AdmissionDecision EvaluateBinding(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    {
+        var mode = PodClassifier.ModeOf(request.Namespace, config, state);
+        if (request.Operation != AdmissionOperation.Create)
+        {
+            return new AdmissionDecision { Allowed = true, Mode = mode };
+        }
+
+        var (node, errors) = SubresourceReader.BindingTarget(request.Object);
+        if (node is null)
+        {
+            return Unreadable(mode, "binding", errors);
+        }
+
+        if (request.Name is not { } podName)
+        {
+            return Unreadable(mode, "binding", [new FieldError("metadata.name", "Required value: the pod to bind")]);
+        }
+
+        var where = $"binding pod {podName} to node {node}: ";
+        if (state.Pod(request.Namespace, podName) is not { } pod)
+        {
+            return Unknown(mode, where, $"the sandbox policy does not know pod {request.Namespace}/{podName} yet");
+        }
+
+        var runtime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : SandboxRuntime.Runc;
+        var violations = PodValidator.ValidatePlacement(pod with { NodeName = node }, runtime, request.Namespace, config, state);
+        var warnings = new List<string>(0);
+        var (deny, message) = Judge(mode, where, violations, null, warnings);
+        return new AdmissionDecision
+        {
+            Allowed = !deny,
+            Mode = mode,
+            Runtime = runtime,
+            RuntimeClassName = pod.RuntimeClassNameSet ? pod.RuntimeClassName : null,
+            Message = message,
+            StatusCode = deny ? 403 : 200,
+            Warnings = warnings,
+            Violations = violations,
+        };
+    }
+
+    /// <summary>
+    /// The EphemeralContainers object of <c>pods/ephemeralcontainers</c> before Kubernetes 1.22 carries only the
+    /// containers: they are judged inside the pod the state knows, and only what they add can deny.
+    /// </summary>
+    private static AdmissionDecision EvaluateEphemeralContainers(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    {
+        var mode = PodClassifier.ModeOf(request.Namespace, config, state);
+        if (request.Operation != AdmissionOperation.Update)
+        {
+            return new AdmissionDecision { Allowed = true, Mode = mode };
+        }
+
+        var (added, errors) = SubresourceReader.EphemeralContainers(request.Object);
+        if (added is null)
+        {
+            return Unreadable(mode, "ephemeral containers", errors);
+        }
+
+        var previous = request.OldObject is { } old ? SubresourceReader.EphemeralContainers(old).Containers ?? [] : [];
+        var podName = request.Name ?? "";
+        if (state.Pod(request.Namespace, podName) is not { } pod)
+        {
+            return Unknown(mode, "", $"the sandbox policy does not know pod {request.Namespace}/{podName} yet, so it cannot judge its ephemeral containers");
+        }
+
+        var others = pod.Containers.Where(c => c.Kind != ContainerKind.EphemeralContainer).ToList();
+        var now = pod with { Containers = [.. others, .. added] };
+        var then = pod with { Containers = [.. others, .. previous] };
+        var classification = PodClassifier.Classify(now, request.Namespace, config, state);
+        var runtime = now.RuntimeClassNameSet ? RuntimeResolver.Resolve(now.RuntimeClassName, config, state) : SandboxRuntime.Runc;
+        var violations = PodValidator.Validate(now, classification, runtime, request.Namespace, config, state);
+        var before = PodValidator.Validate(then, classification, runtime, request.Namespace, config, state);
+        var warnings = new List<string>(classification.Warnings);
+        var (deny, message) = Judge(mode, "", violations, before, warnings);
+        return new AdmissionDecision
+        {
+            Allowed = !deny,
+            Mode = mode,
+            Tier = classification.Tier,
+            Runtime = classification.Managed ? runtime : null,
+            Workload = classification.Workload,
+            Reasons = classification.Reasons,
+            Message = message,
+            StatusCode = deny ? 403 : 200,
+            Warnings = warnings,
+            Violations = violations,
+        };
+    }
+
+    private static AdmissionDecision Unreadable(EnforcementMode mode, string what, IReadOnlyList<FieldError> errors) => new()
+    {
+        Allowed = false,
+        Mode = mode,
+        StatusCode = 400,
+        Message = $"cannot read the {what}: {string.Join("; ", errors.Take(5))}",
+    };
+
+    /// <summary>The state lacks what the decision needs: denied with 503 (retry) in Enforce mode, a warning in Audit.</summary>
+    private static AdmissionDecision Unknown(EnforcementMode mode, string where, string why) => mode == EnforcementMode.Audit
+        ? new AdmissionDecision { Allowed = true, Mode = mode, Warnings = [$"audit mode, not judged: {where}{why}"] }
+        : new AdmissionDecision { Allowed = false, Mode = mode, StatusCode = 503, Message = $"{where}{why}; it is refused for now, retry shortly" };
 
     private static AdmissionDecision EvaluateNamespace(AdmissionRequest request, PolicyConfig config)
     {
-        if (request.Operation != AdmissionOperation.Update || request.OldObject is not { } oldObject)
+        if (request.Operation is not (AdmissionOperation.Create or AdmissionOperation.Update))
         {
             return new AdmissionDecision { Allowed = true, Mode = EnforcementMode.Enforce };
         }
 
         var name = request.Name ?? "";
-        var (oldLabels, oldError) = ReadLabels(oldObject);
         var (newLabels, newError) = ReadLabels(request.Object);
+        IReadOnlyDictionary<string, string>? oldLabels = null;
+        FieldError? oldError = null;
+        if (request.Operation == AdmissionOperation.Update)
+        {
+            (oldLabels, oldError) = request.OldObject is { } oldObject
+                ? ReadLabels(oldObject)
+                : (PodSpecView.Empty, new FieldError("oldObject", "Required value: an update must carry the namespace as it was"));
+        }
+
         if ((oldError ?? newError) is { } error)
         {
             return new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 400, Message = $"cannot read the namespace: {error}" };

@@ -4,20 +4,30 @@ using SandboxOperator.Policy.Configuration;
 namespace SandboxOperator.Policy.Decisions;
 
 /// <summary>
-/// Protects the enforcement labels on namespaces: an UPDATE that drops or weakens
+/// Protects the enforcement labels on namespaces, by whatever path they change (create, update, and the
+/// <c>status</c> and <c>finalize</c> subresources, which keep label changes): a change that drops or weakens
 /// <c>agentsandbox.io/enforce=kata</c>, or that switches the namespace from Enforce to Audit through
-/// <c>agentsandbox.io/mode</c>, is denied unless the requester is in one of the configured
-/// <see cref="PolicyConfig.LabelAdminGroups"/>.
+/// <c>agentsandbox.io/mode</c> (creating a namespace with <c>mode: audit</c> included), is denied unless the
+/// requester is in one of the configured <see cref="PolicyConfig.LabelAdminGroups"/>. A namespace listed in
+/// <see cref="PolicyConfig.EnforcedNamespaces"/> is never put into audit by a label, whoever asks.
 /// </summary>
 public static class NamespaceGuard
 {
+    /// <param name="oldLabels">The labels before the change; null for a CREATE (compared with a namespace that has none).</param>
     public static Violation? Check(
         string name,
-        IReadOnlyDictionary<string, string> oldLabels,
+        IReadOnlyDictionary<string, string>? oldLabels,
         IReadOnlyDictionary<string, string> newLabels,
         RequestUser user,
         PolicyConfig config)
     {
+        oldLabels ??= Pods.PodSpecView.Empty;
+        if (config.EnforcedNamespaces.Contains(name) && IsAudit(newLabels) && !IsAudit(oldLabels))
+        {
+            return new Violation("namespace-labels", name,
+                $"namespace {name} is listed in the policy's enforcedNamespaces, so {WellKnown.ModeLabel}=audit would have no effect; remove it from the configuration to audit it instead");
+        }
+
         var oldKata = MarkerLabels.EnforcesKata(oldLabels);
         var newKata = MarkerLabels.EnforcesKata(newLabels);
         newLabels.TryGetValue(WellKnown.EnforceLabel, out var ne);
@@ -42,6 +52,9 @@ public static class NamespaceGuard
         return new Violation("namespace-labels", name,
             $"{change} on namespace {name} weakens sandbox enforcement and needs membership in one of: {groups}");
     }
+
+    private static bool IsAudit(IReadOnlyDictionary<string, string> labels) =>
+        labels.TryGetValue(WellKnown.ModeLabel, out var m) && m == "audit";
 
     private static EnforcementMode ModeFrom(IReadOnlyDictionary<string, string> labels, PolicyConfig config) =>
         labels.TryGetValue(WellKnown.ModeLabel, out var m) ? m switch

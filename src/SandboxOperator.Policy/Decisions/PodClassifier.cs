@@ -85,12 +85,15 @@ public static class PodClassifier
         config.EnforcedNamespaces.Contains(@namespace)
         || (state.NamespaceLabels(@namespace) is { } labels && MarkerLabels.EnforcesKata(labels));
 
-    /// <summary>The namespace's mode: its <c>agentsandbox.io/mode</c> label (audit or enforce) or the configured default.</summary>
+    /// <summary>
+    /// The namespace's mode: its <c>agentsandbox.io/mode</c> label (audit or enforce) or the configured default. A
+    /// namespace listed in <see cref="PolicyConfig.EnforcedNamespaces"/> is never put into audit by its label.
+    /// </summary>
     public static EnforcementMode ModeOf(string @namespace, PolicyConfig config, IClusterState state)
     {
         if (state.NamespaceLabels(@namespace) is { } labels && labels.TryGetValue(WellKnown.ModeLabel, out var mode))
         {
-            if (mode == "audit")
+            if (mode == "audit" && !config.EnforcedNamespaces.Contains(@namespace))
             {
                 return EnforcementMode.Audit;
             }

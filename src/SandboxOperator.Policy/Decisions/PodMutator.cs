@@ -17,16 +17,23 @@ namespace SandboxOperator.Policy.Decisions;
 /// </summary>
 /// <remarks>
 /// Guarantees: idempotent (mutating a mutated pod yields an empty patch); only <c>add</c> operations on
-/// paths that are absent, or appends to arrays, plus replacing the operator's own labels and annotation;
+/// paths that are absent, or appends to arrays, plus setting the operator's own labels and annotation
+/// (<see cref="OperatorLabels"/>: replaced on managed pods, removed from unmanaged ones); at most one
+/// operation per node selector term beyond a constant few, and terms are bounded by
+/// <see cref="PodSpecReader.MaxEntries"/>;
 /// nothing is added that conflicts with what the RuntimeClass admission plugin merges later (affinity is
 /// used, not nodeSelector).
 /// </remarks>
 public static class PodMutator
 {
     /// <param name="pathPrefix">JSON pointer of the pod within the object: empty for a Pod, <c>/spec/template</c> for a Deployment.</param>
-    public static MutationResult Mutate(PodSpecView pod, PodClassification classification, PolicyConfig config, IClusterState state, string pathPrefix = "")
+    /// <param name="buildPatch">
+    /// False to compute only the pod as it will be (what validating a template needs): no patch operation or
+    /// value is built, and <see cref="MutationResult.Patch"/> is empty.
+    /// </param>
+    public static MutationResult Mutate(PodSpecView pod, PodClassification classification, PolicyConfig config, IClusterState state, string pathPrefix = "", bool buildPatch = true)
     {
-        var ops = new List<PatchOperation>(8);
+        var ops = buildPatch ? new List<PatchOperation>(8) : null;
         var warnings = new List<string>(0);
         var mutated = pod;
         var values = PatchValues.For(config);
@@ -39,7 +46,7 @@ public static class PodMutator
             var tierRuntime = TierNames.RuntimeFor(tier);
             if (!pod.RuntimeClassNameSet && config.SettingsFor(tierRuntime) is { } wanted)
             {
-                ops.Add(PatchOperation.Add(pathPrefix + "/spec/runtimeClassName", values.Pool(tierRuntime)!.RuntimeClassName));
+                ops?.Add(PatchOperation.Add(pathPrefix + "/spec/runtimeClassName", values.Pool(tierRuntime)!.RuntimeClassName));
                 runtimeClassName = wanted.RuntimeClassName;
                 mutated = mutated with { RuntimeClassNameSet = true, RuntimeClassName = wanted.RuntimeClassName };
             }
@@ -56,15 +63,11 @@ public static class PodMutator
             mutated = AddAffinity(mutated, pool.Pool.Label, poolValues, pathPrefix, ops);
         }
 
-        if (classification.Tier is { } t)
-        {
-            mutated = SetLabels(mutated, t, runtime, classification, pathPrefix, ops, warnings);
-        }
-
-        return new MutationResult(ops, mutated, runtime, runtimeClassName, warnings);
+        mutated = SetStatement(mutated, OperatorLabels.For(classification, runtime), pathPrefix, ops, warnings);
+        return new MutationResult((IReadOnlyList<PatchOperation>?)ops ?? [], mutated, runtime, runtimeClassName, warnings);
     }
 
-    private static PodSpecView AddSeccomp(PodSpecView pod, RiskTier tier, PolicyConfig config, PatchValues values, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddSeccomp(PodSpecView pod, RiskTier tier, PolicyConfig config, PatchValues values, string prefix, List<PatchOperation>? ops)
     {
         if (pod.PodSeccompType is not null || AllContainersSetSeccomp(pod))
         {
@@ -72,20 +75,20 @@ public static class PodMutator
         }
 
         var (setting, value) = tier == RiskTier.Low ? (config.LowTierSeccomp, values.LowTierSeccomp) : (SeccompSetting.RuntimeDefault, values.RuntimeDefaultSeccomp);
-        ops.Add(pod.HasPodSecurityContextObject
+        ops?.Add(pod.HasPodSecurityContextObject
             ? PatchOperation.Add(prefix + "/spec/securityContext/seccompProfile", value.Profile)
             : PatchOperation.Add(prefix + "/spec/securityContext", value.SecurityContext));
         return pod with { HasPodSecurityContextObject = true, PodSeccompType = setting.Type };
     }
 
-    private static PodSpecView AddToleration(PodSpecView pod, TaintRef taint, PatchValues.PoolValues values, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddToleration(PodSpecView pod, TaintRef taint, PatchValues.PoolValues values, string prefix, List<PatchOperation>? ops)
     {
         if (taint.Effect == "PreferNoSchedule" || Tolerations.IndexOfTolerating(pod.Tolerations, taint) >= 0)
         {
             return pod;
         }
 
-        ops.Add(pod.HasTolerationsArray
+        ops?.Add(pod.HasTolerationsArray
             ? PatchOperation.Add(prefix + "/spec/tolerations/-", values.TolerationItem)
             : PatchOperation.Add(prefix + "/spec/tolerations", values.TolerationArray));
         return pod with
@@ -95,7 +98,7 @@ public static class PodMutator
         };
     }
 
-    private static PodSpecView AddAffinity(PodSpecView pod, LabelRef label, PatchValues.PoolValues values, string prefix, List<PatchOperation> ops)
+    private static PodSpecView AddAffinity(PodSpecView pod, LabelRef label, PatchValues.PoolValues values, string prefix, List<PatchOperation>? ops)
     {
         if (pod.NodeSelector.TryGetValue(label.Key, out var selected) && selected == label.Value)
         {
@@ -106,7 +109,7 @@ public static class PodMutator
         if (pod.RequiredNodeTerms is not { Count: > 0 } terms)
         {
             var affinityPath = prefix + "/spec/affinity";
-            ops.Add(!pod.HasAffinityObject
+            ops?.Add(!pod.HasAffinityObject
                 ? PatchOperation.Add(affinityPath, values.AffinityObject)
                 : !pod.HasNodeAffinityObject
                     ? PatchOperation.Add(affinityPath + "/nodeAffinity", values.NodeAffinityObject)
@@ -132,15 +135,17 @@ public static class PodMutator
                 continue;
             }
 
-            var termPath = $"{prefix}/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/{i}/matchExpressions";
-            ops.Add(term.HasMatchExpressionsArray
-                ? PatchOperation.Add(termPath + "/-", values.ExpressionItem)
-                : PatchOperation.Add(termPath, values.ExpressionArray));
+            ops?.Add(term.HasMatchExpressionsArray
+                ? PatchOperation.Add(TermPath(prefix, i) + "/-", values.ExpressionItem)
+                : PatchOperation.Add(TermPath(prefix, i), values.ExpressionArray));
             newTerms.Add(term with { MatchExpressions = [.. term.MatchExpressions, requirement], HasMatchExpressionsArray = true });
         }
 
         return pod with { RequiredNodeTerms = newTerms };
     }
+
+    private static string TermPath(string prefix, int index) =>
+        $"{prefix}/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/{index}/matchExpressions";
 
     /// <summary>True when the term already restricts the pool label to exactly this pool.</summary>
     private static bool RequiresOnly(NodeSelectorTerm term, LabelRef label)
@@ -185,50 +190,85 @@ public static class PodMutator
         return pod.Containers.Count > 0;
     }
 
-    private static PodSpecView SetLabels(PodSpecView pod, RiskTier tier, SandboxRuntime runtime, PodClassification classification, string prefix, List<PatchOperation> ops, List<string> warnings)
+    /// <summary>Sets the operator's labels and annotation to <paramref name="statement"/>: adds, replaces, or removes what is absent there.</summary>
+    private static PodSpecView SetStatement(PodSpecView pod, OperatorLabels.Statement statement, string prefix, List<PatchOperation>? ops, List<string> warnings)
     {
-        var tierValue = TierNames.LabelValue(tier);
-        var runtimeValue = TierNames.LabelValue(runtime);
-        if (!pod.HasLabelsObject)
+        var labels = pod.Labels;
+        if (statement.Tier is { } tier && statement.Runtime is { } runtime && !pod.HasLabelsObject)
         {
-            ops.Add(PatchOperation.Add(prefix + "/metadata/labels", new JsonObject { [WellKnown.TierLabel] = tierValue, [WellKnown.RuntimeLabel] = runtimeValue }));
+            ops?.Add(PatchOperation.Add(prefix + "/metadata/labels", new JsonObject { [WellKnown.TierLabel] = tier, [WellKnown.RuntimeLabel] = runtime }));
+            labels = new Dictionary<string, string>(StringComparer.Ordinal) { [WellKnown.TierLabel] = tier, [WellKnown.RuntimeLabel] = runtime };
         }
         else
         {
-            SetLabel(pod, WellKnown.TierLabel, tierValue, prefix, ops, warnings);
-            SetLabel(pod, WellKnown.RuntimeLabel, runtimeValue, prefix, ops, warnings);
+            labels = SetLabel(labels, WellKnown.TierLabel, EscapedTierLabel, statement.Tier, prefix, ops, warnings);
+            labels = SetLabel(labels, WellKnown.RuntimeLabel, EscapedRuntimeLabel, statement.Runtime, prefix, ops, warnings);
         }
 
-        var reasons = classification.Reasons.Count == 1 ? classification.Reasons[0] : string.Join("; ", classification.Reasons);
-        if (reasons.Length > 0 && pod.ReasonsAnnotation != reasons)
+        var reasons = statement.Reasons;
+        if (pod.ReasonsAnnotation != reasons)
         {
-            if (!pod.HasAnnotationsObject)
+            var path = prefix + "/metadata/annotations/" + EscapedReasonsAnnotation;
+            if (reasons is null)
             {
-                ops.Add(PatchOperation.Add(prefix + "/metadata/annotations", new JsonObject { [WellKnown.ReasonsAnnotation] = reasons }));
+                warnings.Add($"annotation {WellKnown.ReasonsAnnotation} is written only by the sandbox operator and was removed: the pod is not managed");
+                ops?.Add(new PatchOperation("remove", path, null));
+            }
+            else if (!pod.HasAnnotationsObject)
+            {
+                ops?.Add(PatchOperation.Add(prefix + "/metadata/annotations", new JsonObject { [WellKnown.ReasonsAnnotation] = reasons }));
             }
             else
             {
-                var op = pod.ReasonsAnnotation is not null ? "replace" : "add";
-                ops.Add(new PatchOperation(op, prefix + "/metadata/annotations/" + EscapedReasonsAnnotation, JsonValue.Create(reasons)));
+                ops?.Add(new PatchOperation(pod.ReasonsAnnotation is null ? "add" : "replace", path, JsonValue.Create(reasons)));
             }
         }
 
-        // The view's labels and annotations are left as they were: validation reads only the spec.
-        return pod;
+        return pod with
+        {
+            Labels = labels,
+            HasLabelsObject = pod.HasLabelsObject || labels.Count > 0,
+            ReasonsAnnotation = reasons,
+            HasAnnotationsObject = pod.HasAnnotationsObject || reasons is not null,
+        };
     }
 
-    private static void SetLabel(PodSpecView pod, string key, string value, string prefix, List<PatchOperation> ops, List<string> warnings)
+    /// <summary>Makes label <paramref name="key"/> hold <paramref name="value"/> (absent when null); returns the labels after.</summary>
+    private static IReadOnlyDictionary<string, string> SetLabel(IReadOnlyDictionary<string, string> labels, string key, string escapedKey, string? value, string prefix, List<PatchOperation>? ops, List<string> warnings)
     {
-        var path = prefix + "/metadata/labels/" + (key == WellKnown.TierLabel ? EscapedTierLabel : EscapedRuntimeLabel);
-        if (!pod.Labels.TryGetValue(key, out var existing))
+        labels.TryGetValue(key, out var existing);
+        if (existing == value)
         {
-            ops.Add(PatchOperation.Add(path, JsonValue.Create(value)));
+            return labels;
         }
-        else if (existing != value)
+
+        var path = prefix + "/metadata/labels/" + escapedKey;
+        if (value is null)
+        {
+            warnings.Add($"label {key}={existing} is written only by the sandbox operator and was removed: the pod is not managed");
+            ops?.Add(new PatchOperation("remove", path, null));
+        }
+        else if (existing is null)
+        {
+            ops?.Add(PatchOperation.Add(path, JsonValue.Create(value)));
+        }
+        else
         {
             warnings.Add($"label {key}={existing} does not match the decision and was set to {value}");
-            ops.Add(PatchOperation.Replace(path, JsonValue.Create(value)));
+            ops?.Add(PatchOperation.Replace(path, JsonValue.Create(value)));
         }
+
+        var changed = new Dictionary<string, string>(labels, StringComparer.Ordinal);
+        if (value is null)
+        {
+            changed.Remove(key);
+        }
+        else
+        {
+            changed[key] = value;
+        }
+
+        return changed;
     }
 
     private static readonly string EscapedTierLabel = JsonPointer.Escape(WellKnown.TierLabel);

@@ -1,19 +1,26 @@
 namespace SandboxOperator.Policy.Decisions;
 
-/// <summary>Where the pod lives inside each kind the policy covers.</summary>
+/// <summary>Where the pod sits in each kind the policy covers.</summary>
 public static class PodTemplates
 {
+    private static readonly string[] AtRoot = [];
+    private static readonly string[] Template = ["spec", "template"];
+    private static readonly string[] CronJobTemplate = ["spec", "jobTemplate", "spec", "template"];
+
+    /// <summary>Every path at which a covered kind holds its pod (the root of a Pod included).</summary>
+    public static IReadOnlyList<string[]> Paths { get; } = [AtRoot, Template, CronJobTemplate];
+
     /// <summary>
     /// The JSON path segments from the object to its pod (empty for a Pod), or null for kinds the
     /// policy does not cover. Group names are exact (<c>apps</c>, <c>batch</c>, "" for core).
     /// </summary>
     public static string[]? PathTo(string group, string kind) => (group, kind) switch
     {
-        ("", "Pod") => [],
-        ("apps", "Deployment" or "ReplicaSet" or "StatefulSet" or "DaemonSet") => ["spec", "template"],
-        ("batch", "Job") => ["spec", "template"],
-        ("", "ReplicationController") => ["spec", "template"],
-        ("batch", "CronJob") => ["spec", "jobTemplate", "spec", "template"],
+        ("", "Pod") => AtRoot,
+        ("apps", "Deployment" or "ReplicaSet" or "StatefulSet" or "DaemonSet") => Template,
+        ("batch", "Job") => Template,
+        ("", "ReplicationController") => Template,
+        ("batch", "CronJob") => CronJobTemplate,
         _ => null,
     };
 

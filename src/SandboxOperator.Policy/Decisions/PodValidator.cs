@@ -9,8 +9,9 @@ namespace SandboxOperator.Policy.Decisions;
 /// <summary>
 /// The rules a pod must satisfy, checked on the pod as it will run (after mutation):
 /// Kata for MCP pods and Kata-enforced namespaces; a runtime at least as strong as the tier; node-pool
-/// separation by every placement path (infrastructure namespaces exempt); no seccomp Unconfined on
-/// managed pods; and no host namespaces, privileged containers or hostPath volumes at High and Medium.
+/// separation by every placement path (infrastructure namespaces exempt); on managed pods a seccomp
+/// profile other than Unconfined in effect for every container, init and ephemeral container included;
+/// and no host namespaces, privileged containers or hostPath volumes at High and Medium.
 /// </summary>
 public static class PodValidator
 {
@@ -44,12 +45,19 @@ public static class PodValidator
                 violations.Add(new Violation("seccomp-unconfined", "pod", "seccomp profile Unconfined is not allowed (spec.securityContext.seccompProfile)"));
             }
 
+            var podHasProfile = pod.PodSeccompType is { Length: > 0 };
             for (var i = 0; i < pod.Containers.Count; i++)
             {
                 var c = pod.Containers[i];
                 if (c.SeccompType == "Unconfined")
                 {
                     violations.Add(new Violation("seccomp-unconfined", c.Name, $"seccomp profile Unconfined is not allowed ({c.Describe(0)})"));
+                }
+                else if (c.SeccompType is not { Length: > 0 } && !podHasProfile)
+                {
+                    var hint = c.Kind == ContainerKind.EphemeralContainer ? " (kubectl debug --profile=restricted sets it)" : "";
+                    violations.Add(new Violation("seccomp-missing", c.Name,
+                        $"{c.Describe(0)} runs without a seccomp profile: set securityContext.seccompProfile.type to RuntimeDefault or Localhost on it{hint}, or spec.securityContext.seccompProfile on the pod"));
                 }
             }
         }
@@ -74,6 +82,21 @@ public static class PodValidator
                 var v = pod.HostPathVolumes[i];
                 violations.Add(new Violation("host-path", v, $"hostPath volume \"{v}\" is not allowed at tier {t}: it bypasses the sandbox"));
             }
+        }
+
+        return violations;
+    }
+
+    /// <summary>
+    /// The node-pool rules alone, for a pod placed as <paramref name="pod"/> says (a binding sets its nodeName):
+    /// no path onto another runtime's pool, and a path onto its own. Empty in infrastructure namespaces.
+    /// </summary>
+    public static List<Violation> ValidatePlacement(PodSpecView pod, SandboxRuntime runtime, string @namespace, PolicyConfig config, IClusterState state)
+    {
+        var violations = new List<Violation>(0);
+        if (!config.InfrastructureNamespaces.Contains(@namespace))
+        {
+            CheckPlacement(pod, runtime, pod.RuntimeClassNameSet ? pod.RuntimeClassName : null, config, state, violations);
         }
 
         return violations;

@@ -3,18 +3,16 @@ using SandboxOperator.Policy.Json;
 namespace SandboxOperator.Policy.Decisions;
 
 /// <summary>
-/// Every field <see cref="AdmissionEvaluator"/> reads from an admission object, for
-/// <see cref="JsonPruner"/>: a caller may prune <see cref="AdmissionRequest.Object"/> and
-/// <see cref="AdmissionRequest.OldObject"/> to <see cref="Object"/> and get the same decision, patch,
-/// warnings and errors as from the whole object, at a fraction of the parsing cost.
+/// The one declaration of every field the policy reads from an admission object. The pod reader can read only
+/// what is declared here (<see cref="Pods.FieldReader"/> throws on anything else), the webhook's
+/// <see cref="JsonPruner"/> keeps exactly this, and the controller's pod projection reads through the same
+/// reader: the three cannot disagree, so no rule ever sees "absent" for a field a copy left out.
 /// </summary>
 /// <remarks>
-/// Contract: this set must list everything <c>PodSpecReader</c> reads (which is all the evaluator reads
-/// of an object, for every covered kind and for Namespaces), wherever a pod can sit: at the root (Pod),
-/// at <c>spec.template</c> (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, ReplicationController)
-/// and at <c>spec.jobTemplate.spec.template</c> (CronJob). The tests hold the two together: decisions on
-/// pruned and unpruned objects are compared over the samples, every violation example, generated pods
-/// and fuzzed ones. Values of an unexpected JSON type are kept whole, so type errors are unchanged.
+/// Contract: an object pruned to <see cref="Object"/> gets the same decision, patch, warnings and errors as the
+/// whole object. Values of an unexpected JSON type are kept whole by the pruner, so type errors are unchanged.
+/// The tests compare decisions on pruned, projected and whole objects over the samples, every violation example,
+/// generated pods and fuzzed ones.
 /// </remarks>
 public static class PolicyFields
 {
@@ -35,8 +33,7 @@ public static class PolicyFields
 
     private static readonly JsonFieldSet Requirements = JsonFieldSet.ArrayOf(JsonFieldSet.Object(("key", All), ("operator", All), ("values", All)));
 
-    private static readonly (string, JsonFieldSet)[] PodSpecFields =
-    [
+    private static readonly JsonFieldSet PodSpec = JsonFieldSet.Object(
         ("runtimeClassName", All),
         ("nodeName", All),
         ("nodeSelector", All),
@@ -52,17 +49,37 @@ public static class PolicyFields
         ("initContainers", JsonFieldSet.ArrayOf(Container)),
         ("containers", JsonFieldSet.ArrayOf(Container)),
         ("ephemeralContainers", JsonFieldSet.ArrayOf(Container)),
-        ("volumes", JsonFieldSet.ArrayOf(JsonFieldSet.Object(("name", All), ("hostPath", All)))),
-    ];
+        ("volumes", JsonFieldSet.ArrayOf(JsonFieldSet.Object(("name", All), ("hostPath", All)))));
 
-    private static readonly JsonFieldSet PodTemplate = JsonFieldSet.Object(("metadata", Metadata), ("spec", JsonFieldSet.Object(PodSpecFields)));
+    /// <summary>What the policy reads of a pod or pod template: its metadata and spec. Namespaces are read through it too (their labels).</summary>
+    public static JsonFieldSet Pod { get; } = JsonFieldSet.Object(("metadata", Metadata), ("spec", PodSpec));
 
-    /// <summary>The fields of an admission object of any kind that the policy reads.</summary>
-    public static JsonFieldSet Object { get; } = JsonFieldSet.Object(
-        ("metadata", Metadata),
-        ("spec", JsonFieldSet.Object([
-            .. PodSpecFields,
-            ("template", PodTemplate),
-            ("jobTemplate", JsonFieldSet.Object(("spec", JsonFieldSet.Object(("template", PodTemplate))))),
-        ])));
+    /// <summary>A Binding (<c>pods/binding</c>, <c>bindings</c>): the node a pod is bound to.</summary>
+    private static readonly JsonFieldSet Binding = JsonFieldSet.Object(("target", JsonFieldSet.Object(("kind", All), ("name", All))));
+
+    /// <summary>The EphemeralContainers object that <c>pods/ephemeralcontainers</c> carries before Kubernetes 1.22.</summary>
+    private static readonly JsonFieldSet EphemeralContainers = JsonFieldSet.Object(("ephemeralContainers", JsonFieldSet.ArrayOf(Container)));
+
+    /// <summary>
+    /// The fields of an admission object of any kind that the policy reads: <see cref="Pod"/> wherever a covered
+    /// kind holds its pod, a Binding's target and an EphemeralContainers object's containers.
+    /// </summary>
+    public static JsonFieldSet Object { get; } = PodTemplates.Paths.Select(path => JsonFieldSet.At(path, Pod))
+        .Append(Binding).Append(EphemeralContainers).Aggregate(JsonFieldSet.Union);
+
+    private static readonly Dictionary<string[], JsonFieldSet> PodsByPath = PodTemplates.Paths.ToDictionary<string[], string[], JsonFieldSet>(p => p, At, ReferenceEqualityComparer.Instance);
+
+    /// <summary>The declaration <see cref="Object"/> makes at <paramref name="path"/> (one of <see cref="PodTemplates.Paths"/>): what the reader may read of the pod there.</summary>
+    public static JsonFieldSet PodAt(string[] path) => PodsByPath.TryGetValue(path, out var fields) ? fields : At(path);
+
+    private static JsonFieldSet At(string[] path)
+    {
+        var node = Object;
+        foreach (var segment in path)
+        {
+            node = node.KeepsAll ? node : node.Find(System.Text.Encoding.UTF8.GetBytes(segment)) ?? throw new Pods.UndeclaredFieldException(segment);
+        }
+
+        return node;
+    }
 }

@@ -50,6 +50,49 @@ public sealed class JsonFieldSet
     /// <summary>An array whose every element is pruned through <paramref name="items"/>.</summary>
     public static JsonFieldSet ArrayOf(JsonFieldSet items) => new([], [], items, describesObject: false);
 
+    /// <summary>An object that holds <paramref name="value"/> at <paramref name="path"/> (property names, outermost first).</summary>
+    public static JsonFieldSet At(IReadOnlyList<string> path, JsonFieldSet value)
+    {
+        var node = value;
+        for (var i = path.Count - 1; i >= 0; i--)
+        {
+            node = Object((path[i], node));
+        }
+
+        return node;
+    }
+
+    /// <summary>Everything either set keeps: <see cref="All"/> wins, objects merge property by property, arrays merge their items.</summary>
+    public static JsonFieldSet Union(JsonFieldSet a, JsonFieldSet b)
+    {
+        if (a.KeepsAll || b.KeepsAll)
+        {
+            return All;
+        }
+
+        if (a.DescribesObject && b.DescribesObject)
+        {
+            var merged = new Dictionary<string, JsonFieldSet>(StringComparer.Ordinal);
+            foreach (var (name, value) in a.Properties.Concat(b.Properties))
+            {
+                merged[name] = merged.TryGetValue(name, out var existing) ? Union(existing, value) : value;
+            }
+
+            return Object([.. merged.Select(p => (p.Key, p.Value))]);
+        }
+
+        if (a.Items is { } ai && b.Items is { } bi)
+        {
+            return ArrayOf(Union(ai, bi));
+        }
+
+        throw new ArgumentException("one set describes an object where the other describes an array");
+    }
+
+    /// <summary>The listed properties of an object node.</summary>
+    public IEnumerable<(string Name, JsonFieldSet Value)> Properties =>
+        _byLength.SelectMany(group => group).Select(p => (Encoding.UTF8.GetString(p.Name), p.Value));
+
     /// <summary>True for <see cref="All"/>.</summary>
     public bool KeepsAll => !DescribesObject && Items is null;
 

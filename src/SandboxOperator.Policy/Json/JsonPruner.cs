@@ -3,15 +3,17 @@ using System.Text.Json;
 
 namespace SandboxOperator.Policy.Json;
 
-/// <summary>What made <see cref="JsonPruner.Prune"/> refuse its input.</summary>
+/// <summary>What made <see cref="JsonPruner"/> refuse its input.</summary>
 public enum JsonPruneErrorKind
 {
     /// <summary>Not JSON, or nested deeper than the limit.</summary>
     Syntax,
-    /// <summary>An object names the same property twice (compared after unescaping).</summary>
+    /// <summary>A kept object names the same property twice (compared after unescaping).</summary>
     DuplicateKey,
-    /// <summary>A <c>\u</c> escape that is an unpaired UTF-16 surrogate.</summary>
+    /// <summary>A <c>\u</c> escape in a kept string or name that is an unpaired UTF-16 surrogate.</summary>
     InvalidEscape,
+    /// <summary>The kept part does not fit the output buffer, whose length is the caller's limit.</summary>
+    TooLarge,
 }
 
 /// <summary>Why the input was refused, and where (a dotted path such as <c>request.object.spec</c>; empty at the root).</summary>
@@ -21,337 +23,318 @@ public sealed record JsonPruneError(JsonPruneErrorKind Kind, string Path, string
 }
 
 /// <summary>
-/// Copies JSON text keeping only the fields of a <see cref="JsonFieldSet"/>, in one forward pass, and
-/// refuses text whose kept part readers could take two ways.
+/// Copies JSON text keeping only the fields of a <see cref="JsonFieldSet"/> and parses what is kept, refusing text
+/// whose kept part a reader could take two ways.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The syntax and nesting depth of the whole input are checked, dropped parts included. Everything that
-/// is kept is also checked for what a reader of it could take differently from the API server: duplicate
-/// property names (Go's decoder keeps the last of them, other readers the first) and <c>\u</c> escapes of
-/// unpaired surrogates (Go reads them as U+FFFD). Every name of a kept object is checked, names of dropped
-/// properties included (they are unescaped to be matched). Dropped values are skipped without those
-/// checks: no reader of the output sees them. Error paths spell names as the input does, escapes included. It does not check that the input is valid UTF-8; callers do that
-/// first (<see cref="System.Text.Unicode.Utf8.IsValid(ReadOnlySpan{byte})"/>).
+/// The whole input goes through <see cref="Utf8JsonReader"/> once: its syntax and nesting depth are checked
+/// everywhere, dropped parts included (they are skipped by the reader, never copied). What is kept is also
+/// checked for what a reader could take differently from the API server: duplicate property names (Go's decoder
+/// keeps the last, other readers the first; refused by <see cref="Parse"/>, which parses with
+/// <see cref="JsonDocumentOptions.AllowDuplicateProperties"/> off) and <c>\u</c> escapes of unpaired surrogates
+/// (Go reads them as U+FFFD). Dropped values are not checked for either: no reader of the output sees them. It
+/// does not check that the input is valid UTF-8; callers do that first.
 /// </para>
 /// <para>
-/// The output is compact JSON, never longer than the input, in which every kept value is byte-for-byte
-/// the input's (escapes included) and properties keep their order. Objects are compared by name after
-/// unescaping, as <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> does. Duplicate
-/// detection is linear per property for objects of up to 16 properties and a sort beyond, so crafted
-/// input cannot make it quadratic. Not thread-safe per call; the scratch state is per thread.
+/// The output is compact JSON in which every kept value is byte-for-byte the input's (escapes and, inside values
+/// kept whole, whitespace included) and properties keep their order; it is never longer than the input. Names are
+/// matched after unescaping. A value whose JSON type differs from what its node describes is kept whole, so a
+/// reader of the output reports the same type error as on the input. The output buffer's length is the limit on
+/// the kept part: what does not fit is refused with <see cref="JsonPruneErrorKind.TooLarge"/>, so the memory a
+/// caller spends on parsing the output is bounded by the buffer it chose.
 /// </para>
 /// </remarks>
 public static class JsonPruner
 {
-    private const int LinearDuplicateCheckLimit = 16;
-
     [ThreadStatic]
-    private static State? _state;
+    private static Scratch? _scratch;
 
     /// <summary>
-    /// Prunes <paramref name="json"/> to <paramref name="keep"/> into <paramref name="output"/>, which
-    /// must be at least as long as the input. Returns null and the length written, or the error.
+    /// Prunes <paramref name="json"/> to <paramref name="keep"/> and parses the result into
+    /// <paramref name="document"/>, which reads from <paramref name="buffer"/>: the caller keeps the buffer alive
+    /// and unchanged until it disposes the document. Returns null, or the error (and no document).
     /// </summary>
-    public static JsonPruneError? Prune(ReadOnlyMemory<byte> json, JsonFieldSet keep, Span<byte> output, int maxDepth, out int written)
+    public static JsonPruneError? Parse(ReadOnlySpan<byte> json, JsonFieldSet keep, Memory<byte> buffer, int maxDepth, out JsonDocument? document)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, json.Length, nameof(output));
-        var state = _state ??= new State();
-        state.Begin(json, maxDepth);
+        document = null;
+        if (Prune(json, keep, buffer.Span, maxDepth, out var written) is { } error)
+        {
+            return error;
+        }
+
+        var kept = buffer[..written];
         try
         {
-            return Run(json.Span, keep, output, maxDepth, state, out written);
-        }
-        finally
-        {
-            state.End();
-        }
-    }
-
-    private static JsonPruneError? Run(ReadOnlySpan<byte> json, JsonFieldSet keep, Span<byte> output, int maxDepth, State state, out int written)
-    {
-        written = 0;
-        var w = 0;
-        var frames = state.Frames;
-        var depth = 0;
-        JsonSyntaxProblem problem;
-        int at;
-        int end;
-
-        // How the value about to be read is handled: set by the root, the property name before it, or its array.
-        var mode = keep.KeepsAll ? Mode.Raw : Mode.Structured;
-        var schema = keep;
-        var pos = JsonSyntax.SkipWhitespace(json, 0);
-        if (pos == json.Length)
-        {
-            return SyntaxError(state, depth, json, JsonSyntaxProblem.Empty, pos, maxDepth);
-        }
-
-    // A value starts at pos (not whitespace); mode and schema say what to do with it.
-    Value:
-        if ((uint)pos < (uint)json.Length && json[pos] is (byte)'{' or (byte)'[')
-        {
-            if (depth == maxDepth)
-            {
-                return SyntaxError(state, depth, json, JsonSyntaxProblem.TooDeep, pos, maxDepth);
-            }
-
-            var isObject = json[pos] == (byte)'{';
-            if (mode == Mode.Structured && !(isObject ? schema!.DescribesObject : schema!.Items is not null))
-            {
-                // The value is not the type the schema describes: keep it whole for the reader to report.
-                mode = Mode.Raw;
-            }
-
-            if (mode == Mode.Structured)
-            {
-                output[w++] = json[pos];
-            }
-
-            frames[depth++] = new Frame
-            {
-                Mode = mode,
-                Schema = mode == Mode.Structured ? schema : null,
-                IsObject = isObject,
-                RawStart = pos,
-                NamesStart = state.NameCount,
-                SideStart = state.SideLength,
-            };
-            pos = JsonSyntax.SkipWhitespace(json, pos + 1);
-            if ((uint)pos < (uint)json.Length && json[pos] == (isObject ? (byte)'}' : (byte)']'))
-            {
-                goto Close;
-            }
-
-            if (isObject)
-            {
-                goto Name;
-            }
-
-            goto Element;
-        }
-
-        end = JsonSyntax.ScanScalar(json, pos, out var escaped, out problem, out at);
-        if (end < 0)
-        {
-            return SyntaxError(state, depth, json, problem, at, maxDepth);
-        }
-
-        if (escaped && !JsonEscapes.SurrogatesArePaired(json[(pos + 1)..(end - 1)]))
-        {
-            return InvalidEscape(state, depth, json);
-        }
-
-        if (mode != Mode.InsideRaw)
-        {
-            json[pos..end].CopyTo(output[w..]);
-            w += end - pos;
-        }
-
-        pos = end;
-        goto AfterValue;
-
-    // A property name should start at pos, in the object of the innermost frame.
-    Name:
-        {
-            if ((uint)pos >= (uint)json.Length || json[pos] != (byte)'"')
-            {
-                return SyntaxError(state, depth, json, JsonSyntaxProblem.ExpectedPropertyName, pos, maxDepth);
-            }
-
-            end = JsonSyntax.ScanString(json, pos, out var nameEscaped, out problem, out at);
-            if (end < 0)
-            {
-                return SyntaxError(state, depth, json, problem, at, maxDepth);
-            }
-
-            ref var f = ref frames[depth - 1];
-            var raw = json[(pos + 1)..(end - 1)];
-            f.Count++;
-            f.KeyStart = pos + 1;
-            f.KeyLength = raw.Length;
-            ReadOnlySpan<byte> name;
-            if (nameEscaped)
-            {
-                if (!state.TryAddUnescapedName(raw))
-                {
-                    return InvalidEscape(state, depth, json);
-                }
-
-                name = state.LatestUnescapedName();
-            }
-            else
-            {
-                name = raw;
-                state.AddName(pos + 1, raw.Length, side: false);
-            }
-
-            if (f.Count <= LinearDuplicateCheckLimit && state.HasEarlierName(f.NamesStart, name, json))
-            {
-                return Duplicate(state, depth, json, name);
-            }
-
-            var nameStart = pos;
-            pos = JsonSyntax.SkipWhitespace(json, end);
-            if ((uint)pos >= (uint)json.Length || json[pos] != (byte)':')
-            {
-                return SyntaxError(state, depth, json, JsonSyntaxProblem.ExpectedColon, pos, maxDepth);
-            }
-
-            pos = JsonSyntax.SkipWhitespace(json, pos + 1);
-            if (f.Mode != Mode.Structured)
-            {
-                // Inside a value copied whole: walked for the checks, nothing to emit.
-                mode = Mode.InsideRaw;
-                schema = null;
-                goto Value;
-            }
-
-            if (f.Schema!.Find(name) is not { } child)
-            {
-                // Dropped: only its syntax and depth are checked.
-                pos = JsonSyntax.SkipValue(json, pos, maxDepth - depth, state.SkipScratch, out problem, out at);
-                if (pos < 0)
-                {
-                    return SyntaxError(state, depth, json, problem, at, maxDepth);
-                }
-
-                goto AfterValue;
-            }
-
-            if (f.Emitted)
-            {
-                output[w++] = (byte)',';
-            }
-
-            json[nameStart..end].CopyTo(output[w..]);
-            w += end - nameStart;
-            output[w++] = (byte)':';
-            f.Emitted = true;
-            mode = child.KeepsAll ? Mode.Raw : Mode.Structured;
-            schema = child;
-            goto Value;
-        }
-
-    // An element should start at pos, in the array of the innermost frame.
-    Element:
-        {
-            ref var f = ref frames[depth - 1];
-            f.Count++;
-            if (f.Mode == Mode.Structured)
-            {
-                schema = f.Schema!.Items!;
-                mode = schema.KeepsAll ? Mode.Raw : Mode.Structured;
-                if (f.Emitted)
-                {
-                    output[w++] = (byte)',';
-                }
-
-                f.Emitted = true;
-            }
-            else
-            {
-                mode = Mode.InsideRaw;
-                schema = null;
-            }
-
-            goto Value;
-        }
-
-    // A value ended just before pos.
-    AfterValue:
-        pos = JsonSyntax.SkipWhitespace(json, pos);
-        if (depth == 0)
-        {
-            if (pos != json.Length)
-            {
-                return SyntaxError(state, depth, json, JsonSyntaxProblem.TrailingData, pos, maxDepth);
-            }
-
-            written = w;
+            document = JsonDocument.Parse(kept, new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
             return null;
         }
-
+        catch (JsonException)
         {
-            var inObject = frames[depth - 1].IsObject;
-            var b = (uint)pos < (uint)json.Length ? json[pos] : (byte)0;
-            if (b == (byte)',')
+            // The kept text is valid JSON within the depth limit (the reader checked it), so only a duplicate is left.
+            return DuplicateIn(kept, maxDepth);
+        }
+    }
+
+    /// <summary>
+    /// Prunes <paramref name="json"/> to <paramref name="keep"/> into <paramref name="output"/>. Returns null and the
+    /// length written, or the error. Duplicate names are not checked here; <see cref="Parse"/> checks them.
+    /// </summary>
+    public static JsonPruneError? Prune(ReadOnlySpan<byte> json, JsonFieldSet keep, Span<byte> output, int maxDepth, out int written)
+    {
+        var scratch = _scratch ??= new Scratch();
+        var frames = scratch.FramesFor(maxDepth);
+        var depth = 0;
+        var w = 0;
+        written = 0;
+
+        // The node of the next value when it is a property's value or the root; array elements use their array's.
+        JsonFieldSet? next = keep;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
+        try
+        {
+            while (reader.Read())
             {
-                pos = JsonSyntax.SkipWhitespace(json, pos + 1);
-                if (inObject)
+                var token = reader.TokenType;
+                if (token == JsonTokenType.PropertyName)
                 {
-                    goto Name;
+                    ref var f = ref frames[depth - 1];
+                    f.Count++;
+                    f.NameStart = (int)reader.TokenStartIndex + 1;
+                    f.NameLength = reader.ValueSpan.Length;
+                    var name = reader.ValueSpan;
+                    if (reader.ValueIsEscaped)
+                    {
+                        var length = scratch.Unescape(ref reader);
+                        if (length < 0)
+                        {
+                            return InvalidEscape(frames, depth, json);
+                        }
+
+                        name = scratch.Text(length);
+                    }
+
+                    if (f.Mode != Mode.Structured)
+                    {
+                        continue;
+                    }
+
+                    if (f.Fields!.Find(name) is not { } child)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    var quoted = json.Slice(f.NameStart - 1, f.NameLength + 2);
+                    if (!Append(output, ref w, f.Emitted ? (byte)',' : (byte)0, quoted, (byte)':'))
+                    {
+                        return TooLarge(frames, depth, json, output.Length);
+                    }
+
+                    f.Emitted = true;
+                    next = child;
+                    continue;
                 }
 
-                goto Element;
-            }
+                if (token is JsonTokenType.EndObject or JsonTokenType.EndArray)
+                {
+                    ref var f = ref frames[--depth];
+                    var fits = f.Mode switch
+                    {
+                        Mode.Structured => Append(output, ref w, 0, [f.IsObject ? (byte)'}' : (byte)']'], 0),
+                        Mode.Whole => Append(output, ref w, 0, json[f.WholeStart..(int)reader.BytesConsumed], 0),
+                        _ => true,
+                    };
+                    if (!fits)
+                    {
+                        return TooLarge(frames, depth + 1, json, output.Length);
+                    }
 
-            if (b != (inObject ? (byte)'}' : (byte)']'))
-            {
-                return SyntaxError(state, depth, json, inObject ? JsonSyntaxProblem.ExpectedCommaOrObjectEnd : JsonSyntaxProblem.ExpectedCommaOrArrayEnd, pos, maxDepth);
+                    f.Fields = null;
+                    continue;
+                }
+
+                // A value: as the root, as a property's value, or as an array element.
+                var mode = Mode.Structured;
+                var fields = next;
+                byte separator = 0;
+                if (depth > 0)
+                {
+                    ref var parent = ref frames[depth - 1];
+                    if (!parent.IsObject)
+                    {
+                        parent.Count++;
+                        fields = parent.Fields?.Items;
+                        if (parent.Mode == Mode.Structured && parent.Emitted)
+                        {
+                            separator = (byte)',';
+                        }
+
+                        parent.Emitted = true;
+                    }
+
+                    if (parent.Mode != Mode.Structured)
+                    {
+                        mode = Mode.Inside;
+                    }
+                }
+
+                if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    var isObject = token == JsonTokenType.StartObject;
+                    if (mode == Mode.Structured && !(isObject ? fields!.DescribesObject : fields!.Items is not null))
+                    {
+                        // Everything, or a value of another type than the node describes: kept whole.
+                        mode = Mode.Whole;
+                    }
+
+                    if ((mode == Mode.Structured || (mode == Mode.Whole && separator != 0))
+                        && !Append(output, ref w, separator, mode == Mode.Structured ? [isObject ? (byte)'{' : (byte)'['] : [], 0))
+                    {
+                        return TooLarge(frames, depth, json, output.Length);
+                    }
+
+                    frames[depth++] = new Frame
+                    {
+                        Mode = mode,
+                        IsObject = isObject,
+                        Fields = mode == Mode.Structured ? fields : null,
+                        WholeStart = (int)reader.TokenStartIndex,
+                    };
+                    continue;
+                }
+
+                if (token == JsonTokenType.String && reader.ValueIsEscaped && scratch.Unescape(ref reader) < 0)
+                {
+                    return InvalidEscape(frames, depth, json);
+                }
+
+                if (mode != Mode.Inside && !Append(output, ref w, separator, json[(int)reader.TokenStartIndex..(int)reader.BytesConsumed], 0))
+                {
+                    return TooLarge(frames, depth, json, output.Length);
+                }
             }
         }
-
-    // The innermost frame's object or array closes at pos.
-    Close:
+        catch (JsonException e)
         {
-            ref var f = ref frames[--depth];
-            if (f.IsObject && f.Count > LinearDuplicateCheckLimit && state.FirstRepeatedName(f.NamesStart) is { } repeated)
-            {
-                depth++;
-                return Duplicate(state, depth, json, repeated);
-            }
-
-            if (f.Mode == Mode.Structured)
-            {
-                output[w++] = json[pos];
-            }
-            else if (f.Mode == Mode.Raw)
-            {
-                json[f.RawStart..(pos + 1)].CopyTo(output[w..]);
-                w += pos + 1 - f.RawStart;
-            }
-
-            state.DropNames(f.NamesStart, f.SideStart);
-            pos++;
-            goto AfterValue;
+            return new JsonPruneError(JsonPruneErrorKind.Syntax, PathTo(frames, depth, json), Describe(e));
         }
 
+        written = w;
+        return null;
     }
 
-    private static JsonPruneError SyntaxError(State state, int depth, ReadOnlySpan<byte> json, JsonSyntaxProblem problem, int position, int maxDepth) =>
-        new(JsonPruneErrorKind.Syntax, PathTo(state, depth, json), JsonSyntaxProblemText.Describe(problem, json, position, maxDepth));
-
-    private static JsonPruneError InvalidEscape(State state, int depth, ReadOnlySpan<byte> json) =>
-        new(JsonPruneErrorKind.InvalidEscape, PathTo(state, depth, json), "a \\u escape is not a valid UTF-16 surrogate pair");
-
-    private static JsonPruneError Duplicate(State state, int depth, ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
+    /// <summary>Appends an optional byte, the text and another optional byte (0 = none); false when they do not fit.</summary>
+    private static bool Append(Span<byte> output, ref int w, byte before, ReadOnlySpan<byte> text, byte after)
     {
-        // The path names the object that holds the duplicate, not the duplicate itself.
-        var path = PathTo(state, depth - 1, json);
-        return new(JsonPruneErrorKind.DuplicateKey, path, $"Duplicate key \"{Encoding.UTF8.GetString(name)}\"");
+        var needed = text.Length + (before != 0 ? 1 : 0) + (after != 0 ? 1 : 0);
+        if (output.Length - w < needed)
+        {
+            return false;
+        }
+
+        if (before != 0)
+        {
+            output[w++] = before;
+        }
+
+        text.CopyTo(output[w..]);
+        w += text.Length;
+        if (after != 0)
+        {
+            output[w++] = after;
+        }
+
+        return true;
     }
 
-    /// <summary>The dotted path of the innermost <paramref name="depth"/> frames' current positions.</summary>
-    private static string PathTo(State state, int depth, ReadOnlySpan<byte> json)
+    /// <summary>The reader's message as <c>line L, column C: what</c> (both counted from 1; columns in bytes).</summary>
+    private static string Describe(JsonException e)
+    {
+        var message = e.Message;
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut >= 0)
+        {
+            message = message[..cut];
+        }
+
+        return e.LineNumber is { } line && e.BytePositionInLine is { } column
+            ? $"line {line + 1}, column {column + 1}: {message}"
+            : message;
+    }
+
+    private static JsonPruneError InvalidEscape(Frame[] frames, int depth, ReadOnlySpan<byte> json) =>
+        new(JsonPruneErrorKind.InvalidEscape, PathTo(frames, depth, json), "a \\u escape is not a valid UTF-16 surrogate pair");
+
+    private static JsonPruneError TooLarge(Frame[] frames, int depth, ReadOnlySpan<byte> json, int limit) =>
+        new(JsonPruneErrorKind.TooLarge, PathTo(frames, depth, json), $"the fields the sandbox policy reads take more than {limit} bytes");
+
+    /// <summary>The first repeated name in the kept text, found by walking it; called only once a parse has failed.</summary>
+    private static JsonPruneError DuplicateIn(ReadOnlyMemory<byte> kept, int maxDepth)
+    {
+        using var lenient = JsonDocument.Parse(kept, new JsonDocumentOptions { MaxDepth = maxDepth });
+        var found = FindDuplicate(lenient.RootElement, "");
+        return new JsonPruneError(JsonPruneErrorKind.DuplicateKey, found?.Path ?? "", $"Duplicate key \"{found?.Name ?? "?"}\"");
+    }
+
+    private static (string Path, string Name)? FindDuplicate(JsonElement element, string path)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in element.EnumerateObject())
+            {
+                if (!names.Add(p.Name))
+                {
+                    return (path, p.Name);
+                }
+            }
+
+            foreach (var p in element.EnumerateObject())
+            {
+                if (FindDuplicate(p.Value, path.Length == 0 ? p.Name : path + "." + p.Name) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                if (FindDuplicate(item, $"{path}[{i++}]") is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The dotted path of the innermost <paramref name="depth"/> frames' current positions, names as spelled.</summary>
+    private static string PathTo(Frame[] frames, int depth, ReadOnlySpan<byte> json)
     {
         var sb = new StringBuilder();
         for (var i = 0; i < depth; i++)
         {
-            ref var f = ref state.Frames[i];
+            ref var f = ref frames[i];
+            if (f.Count == 0)
+            {
+                continue;
+            }
+
             if (f.IsObject)
             {
-                if (f.KeyLength > 0 || f.Count > 0)
+                if (sb.Length > 0)
                 {
-                    if (sb.Length > 0)
-                    {
-                        sb.Append('.');
-                    }
-
-                    sb.Append(Encoding.UTF8.GetString(json.Slice(f.KeyStart, f.KeyLength)));
+                    sb.Append('.');
                 }
+
+                sb.Append(Encoding.UTF8.GetString(json.Slice(f.NameStart, f.NameLength)));
             }
-            else if (f.Count > 0)
+            else
             {
                 sb.Append('[').Append(f.Count - 1).Append(']');
             }
@@ -362,147 +345,64 @@ public static class JsonPruner
 
     private enum Mode : byte
     {
-        /// <summary>Part of a value being copied whole: checked, not emitted on its own.</summary>
-        InsideRaw,
-        /// <summary>Copied property by property (or element by element) through its schema.</summary>
+        /// <summary>Copied property by property (or element by element) through its node.</summary>
         Structured,
         /// <summary>Copied byte for byte when it closes.</summary>
-        Raw,
+        Whole,
+        /// <summary>Inside a value copied whole: checked, not copied on its own.</summary>
+        Inside,
     }
 
     private struct Frame
     {
         public Mode Mode;
         public bool IsObject;
+        /// <summary>Whether anything has been written into this (structured) container, so the next needs a comma.</summary>
         public bool Emitted;
-        public JsonFieldSet? Schema;
-        public int RawStart;
-        public int NamesStart;
-        public int SideStart;
-        /// <summary>Properties (object) or elements (array) seen so far.</summary>
+        public JsonFieldSet? Fields;
+        public int WholeStart;
+        /// <summary>Properties (object) or elements (array) seen so far, for error paths.</summary>
         public int Count;
-        /// <summary>The raw name of the object's latest property, for error paths.</summary>
-        public int KeyStart;
-        public int KeyLength;
+        /// <summary>The latest property name as spelled in the input, for error paths.</summary>
+        public int NameStart;
+        public int NameLength;
     }
 
-    private struct NameRef
+    /// <summary>Per-thread frames and a buffer for unescaped names and strings.</summary>
+    private sealed class Scratch
     {
-        public int Start;
-        public int Length;
-        /// <summary>True when the unescaped name is in the side buffer rather than the input.</summary>
-        public bool Side;
-    }
+        private Frame[] _frames = new Frame[65];
+        private byte[] _text = new byte[256];
 
-    /// <summary>Per-thread scratch: frames, the names of the open objects, and unescaped names and strings.</summary>
-    private sealed class State
-    {
-        public Frame[] Frames = new Frame[65];
-        /// <summary>For <see cref="JsonSyntax.SkipValue"/>: whether each open container of a dropped value is an object.</summary>
-        public bool[] SkipScratch = new bool[65];
-        private NameRef[] _names = new NameRef[256];
-        private byte[] _side = new byte[1024];
-        private ReadOnlyMemory<byte> _json;
-        private NameComparer? _comparer;
-
-        public int NameCount { get; private set; }
-        public int SideLength { get; private set; }
-
-        public void Begin(ReadOnlyMemory<byte> json, int maxDepth)
+        public Frame[] FramesFor(int maxDepth)
         {
-            _json = json;
-            if (Frames.Length < maxDepth + 1)
+            if (_frames.Length < maxDepth + 1)
             {
-                Frames = new Frame[maxDepth + 1];
-                SkipScratch = new bool[maxDepth + 1];
+                _frames = new Frame[maxDepth + 1];
             }
 
-            NameCount = 0;
-            SideLength = 0;
+            return _frames;
         }
 
-        /// <summary>Drops the reference to the input. Frames may keep schema nodes, which live as long as their sets.</summary>
-        public void End() => _json = default;
-
-        public void AddName(int start, int length, bool side)
+        /// <summary>Unescapes the current string or name into <see cref="Text"/>; its length, or -1 when an escape is an unpaired surrogate.</summary>
+        public int Unescape(ref Utf8JsonReader reader)
         {
-            if (NameCount == _names.Length)
+            if (_text.Length < reader.ValueSpan.Length)
             {
-                Array.Resize(ref _names, _names.Length * 2);
+                _text = new byte[Math.Max(reader.ValueSpan.Length, _text.Length * 2)];
             }
 
-            _names[NameCount++] = new NameRef { Start = start, Length = length, Side = side };
-        }
-
-        public void DropNames(int namesStart, int sideStart)
-        {
-            NameCount = namesStart;
-            SideLength = sideStart;
-        }
-
-        /// <summary>Unescapes a property name (its content between the quotes) into the side buffer and adds it; false for an unpaired surrogate escape.</summary>
-        public bool TryAddUnescapedName(ReadOnlySpan<byte> content)
-        {
-            if (_side.Length - SideLength < content.Length)
+            try
             {
-                Array.Resize(ref _side, Math.Max(_side.Length * 2, SideLength + content.Length));
+                return reader.CopyString(_text);
             }
-
-            if (!JsonEscapes.TryUnescape(content, _side.AsSpan(SideLength), out var n))
+            catch (InvalidOperationException)
             {
-                return false;
+                return -1;
             }
-
-            AddName(SideLength, n, side: true);
-            SideLength += n;
-            return true;
         }
 
-        /// <summary>The name <see cref="TryAddUnescapedName"/> added last, from the side buffer.</summary>
-        public ReadOnlySpan<byte> LatestUnescapedName() => _side.AsSpan(_names[NameCount - 1].Start, _names[NameCount - 1].Length);
-
-        private ReadOnlySpan<byte> NameBytes(in NameRef n) => NameBytes(n, _json.Span);
-
-        private ReadOnlySpan<byte> NameBytes(in NameRef n, ReadOnlySpan<byte> json) =>
-            n.Side ? _side.AsSpan(n.Start, n.Length) : json.Slice(n.Start, n.Length);
-
-        /// <summary>Whether <paramref name="name"/>, the latest name added, equals an earlier one of the same object.</summary>
-        public bool HasEarlierName(int namesStart, ReadOnlySpan<byte> name, ReadOnlySpan<byte> json)
-        {
-            var last = NameCount - 1;
-            var names = _names;
-            for (var i = namesStart; i < last; i++)
-            {
-                ref var n = ref names[i];
-                if (n.Length == name.Length && NameBytes(n, json).SequenceEqual(name))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>Sorts the names of one object (from <paramref name="namesStart"/>) and returns a repeated one, if any.</summary>
-        public byte[]? FirstRepeatedName(int namesStart)
-        {
-            var comparer = _comparer ??= new NameComparer(this);
-            var count = NameCount - namesStart;
-            Array.Sort(_names, namesStart, count, comparer);
-            for (var i = namesStart + 1; i < NameCount; i++)
-            {
-                if (comparer.Compare(_names[i - 1], _names[i]) == 0)
-                {
-                    return NameBytes(_names[i]).ToArray();
-                }
-            }
-
-            return null;
-        }
-
-        private sealed class NameComparer(State state) : IComparer<NameRef>
-        {
-            public int Compare(NameRef x, NameRef y) => state.NameBytes(x).SequenceCompareTo(state.NameBytes(y));
-        }
+        /// <summary>The first <paramref name="length"/> bytes of the latest unescaped text.</summary>
+        public ReadOnlySpan<byte> Text(int length) => _text.AsSpan(0, length);
     }
 }

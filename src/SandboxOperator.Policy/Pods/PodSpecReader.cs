@@ -1,26 +1,35 @@
 using System.Text.Json;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Json;
 
 namespace SandboxOperator.Policy.Pods;
 
 /// <summary>
 /// Reads a <see cref="PodSpecView"/> from a pod or pod template JSON object (one with <c>metadata</c>
 /// and <c>spec</c>). Fields of the wrong JSON type are reported as <see cref="FieldError"/>s with their
-/// path (prefixed by <paramref name="pathPrefix"/>, e.g. <c>spec.template.</c>); the policy fails
+/// path (prefixed by the path prefix given, e.g. <c>spec.template.</c>); the policy fails
 /// closed on them instead of guessing.
 /// </summary>
 /// <remarks>
-/// Every field read here must be listed in <see cref="Decisions.PolicyFields"/>: the webhook parses only
-/// those. <c>PolicyFieldsTests</c> fail when a field read here is missing there.
+/// It reads only the fields declared in the field set given to <see cref="Read"/> (by default
+/// <see cref="Decisions.PolicyFields.Pod"/>): reading anything else throws <see cref="UndeclaredFieldException"/>.
+/// It reads at most <see cref="MaxEntries"/> list elements and map entries; an object with more is an error.
 /// </remarks>
 public static class PodSpecReader
 {
-    public static (PodSpecView? View, IReadOnlyList<FieldError> Errors) Read(JsonElement pod, string pathPrefix = "")
+    /// <summary>
+    /// The most list elements and map entries read from one object, all lists and maps the policy reads
+    /// together (labels, annotations, node selector, tolerations, node affinity terms and their requirements,
+    /// containers, volumes). Real pods use a few dozen; the limit bounds the work and the patch per object.
+    /// </summary>
+    public const int MaxEntries = 2048;
+
+    /// <param name="fields">The declaration of what may be read at the pod's root; <see cref="Decisions.PolicyFields.Pod"/> when null.</param>
+    public static (PodSpecView? View, IReadOnlyList<FieldError> Errors) Read(JsonElement obj, string pathPrefix = "", JsonFieldSet? fields = null)
     {
-        var r = new FieldReader(pathPrefix);
-        if (pod.ValueKind != JsonValueKind.Object)
+        var r = new FieldReader(pathPrefix, MaxEntries);
+        if (r.Root(obj, fields ?? Decisions.PolicyFields.Pod) is not { } pod)
         {
-            r.Error("", $"the object must be a JSON object, got {AgentWorkloadReader.Describe(pod)}");
             return (null, r.Errors);
         }
 
@@ -36,7 +45,7 @@ public static class PodSpecReader
             generateName = r.String(m, "generateName"u8, "metadata.generateName");
             hasLabels = r.StringMap(m, "labels"u8, "metadata.labels", out labels);
             hasAnnotations = ReadAnnotations(r, m, out reasons);
-            deleting = m.TryGetProperty("deletionTimestamp"u8, out var dt) && dt.ValueKind != JsonValueKind.Null;
+            deleting = FieldReader.Has(m, "deletionTimestamp"u8);
         }
 
         var view = new PodSpecView
@@ -59,9 +68,9 @@ public static class PodSpecReader
     }
 
     /// <summary>Adds what the policy reads from <c>spec</c> to <paramref name="view"/>.</summary>
-    private static PodSpecView WithSpec(FieldReader r, JsonElement s, PodSpecView view)
+    private static PodSpecView WithSpec(FieldReader r, FieldNode s, PodSpecView view)
     {
-        var rcSet = s.TryGetProperty("runtimeClassName"u8, out var rcEl) && rcEl.ValueKind != JsonValueKind.Null;
+        var rcSet = FieldReader.Has(s, "runtimeClassName"u8);
         var runtimeClass = r.String(s, "runtimeClassName"u8, "spec.runtimeClassName");
         r.StringMap(s, "nodeSelector"u8, "spec.nodeSelector", out var nodeSelector);
 
@@ -71,12 +80,18 @@ public static class PodSpecReader
         {
             hasTolerations = true;
             var i = 0;
-            foreach (var t in tolArr.EnumerateArray())
+            foreach (var element in tolArr.Element.EnumerateArray())
             {
                 var at = new FieldPath("spec.tolerations", i++);
-                if (t.ValueKind != JsonValueKind.Object)
+                if (!r.Take(at))
                 {
-                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(t)}");
+                    break;
+                }
+
+                var t = tolArr.Item(element);
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(element)}");
                     continue;
                 }
 
@@ -104,19 +119,26 @@ public static class PodSpecReader
                     if (r.Array(req, "nodeSelectorTerms"u8, reqPath + ".nodeSelectorTerms") is { } termArr)
                     {
                         var i = 0;
-                        foreach (var term in termArr.EnumerateArray())
+                        foreach (var element in termArr.Element.EnumerateArray())
                         {
                             var at = new FieldPath(reqPath + ".nodeSelectorTerms", i++);
-                            if (term.ValueKind != JsonValueKind.Object)
+                            if (!r.Take(at))
                             {
-                                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(term)}");
+                                break;
+                            }
+
+                            if (element.ValueKind != JsonValueKind.Object)
+                            {
+                                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(element)}");
                                 continue;
                             }
 
+                            var term = termArr.Item(element);
+                            var expressions = r.Array(term, "matchExpressions"u8, at.Then("matchExpressions"));
                             terms.Add(new NodeSelectorTerm(
-                                ReadRequirements(r, term, "matchExpressions"u8, at.Then("matchExpressions")),
-                                ReadRequirements(r, term, "matchFields"u8, at.Then("matchFields")),
-                                term.TryGetProperty("matchExpressions"u8, out var mexp) && mexp.ValueKind == JsonValueKind.Array));
+                                ReadRequirements(r, expressions, at.Then("matchExpressions")),
+                                ReadRequirements(r, r.Array(term, "matchFields"u8, at.Then("matchFields")), at.Then("matchFields")),
+                                expressions is not null));
                         }
                     }
                 }
@@ -140,16 +162,22 @@ public static class PodSpecReader
         if (r.Array(s, "volumes"u8, "spec.volumes") is { } vols)
         {
             var i = 0;
-            foreach (var v in vols.EnumerateArray())
+            foreach (var element in vols.Element.EnumerateArray())
             {
                 var at = new FieldPath("spec.volumes", i++);
-                if (v.ValueKind != JsonValueKind.Object)
+                if (!r.Take(at))
                 {
-                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(v)}");
+                    break;
+                }
+
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(element)}");
                     continue;
                 }
 
-                if (v.TryGetProperty("hostPath"u8, out var hp) && hp.ValueKind != JsonValueKind.Null)
+                var v = vols.Item(element);
+                if (FieldReader.Has(v, "hostPath"u8))
                 {
                     hostPaths.Add(r.String(v, "name"u8, at.Then("name")) ?? $"volumes[{i - 1}]");
                 }
@@ -179,7 +207,7 @@ public static class PodSpecReader
     }
 
     /// <summary>Checks that annotations are strings and keeps only the operator's own; returns whether the object exists.</summary>
-    private static bool ReadAnnotations(FieldReader r, JsonElement meta, out string? reasons)
+    private static bool ReadAnnotations(FieldReader r, FieldNode meta, out string? reasons)
     {
         reasons = null;
         if (r.Object(meta, "annotations"u8, "metadata.annotations") is not { } obj)
@@ -187,8 +215,13 @@ public static class PodSpecReader
             return false;
         }
 
-        foreach (var p in obj.EnumerateObject())
+        foreach (var p in obj.Element.EnumerateObject())
         {
+            if (!r.Take("metadata.annotations"))
+            {
+                break;
+            }
+
             if (p.Value.ValueKind != JsonValueKind.String)
             {
                 r.Error(new FieldPath("metadata.annotations", Tail: p.Name), $"must be a string, got {AgentWorkloadReader.Describe(p.Value)}");
@@ -202,7 +235,7 @@ public static class PodSpecReader
         return true;
     }
 
-    private static void ReadContainers(FieldReader r, JsonElement spec, ReadOnlySpan<byte> prop, string path, ContainerKind kind, List<ContainerView> into)
+    internal static void ReadContainers(FieldReader r, FieldNode spec, ReadOnlySpan<byte> prop, string path, ContainerKind kind, List<ContainerView> into)
     {
         if (r.Array(spec, prop, path) is not { } arr)
         {
@@ -210,16 +243,22 @@ public static class PodSpecReader
         }
 
         var i = 0;
-        foreach (var c in arr.EnumerateArray())
+        foreach (var element in arr.Element.EnumerateArray())
         {
             var at = new FieldPath(path, i);
-            if (c.ValueKind != JsonValueKind.Object)
+            if (!r.Take(at))
             {
-                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(c)}");
+                break;
+            }
+
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(element)}");
                 i++;
                 continue;
             }
 
+            var c = arr.Item(element);
             var name = r.String(c, "name"u8, at.Then("name")) ?? $"#{i}";
             var privileged = false;
             string? seccomp = null;
@@ -234,7 +273,7 @@ public static class PodSpecReader
         }
     }
 
-    private static string? ReadSeccompType(FieldReader r, JsonElement securityContext, FieldPath at)
+    private static string? ReadSeccompType(FieldReader r, FieldNode securityContext, FieldPath at)
     {
         if (r.Object(securityContext, "seccompProfile"u8, at.Then("seccompProfile")) is not { } sp)
         {
@@ -246,30 +285,41 @@ public static class PodSpecReader
     }
 
     /// <param name="at">The list's path, e.g. <c>…nodeSelectorTerms[0].matchExpressions</c>; element paths are formatted only for errors.</param>
-    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, JsonElement term, ReadOnlySpan<byte> prop, FieldPath at)
+    private static List<NodeSelectorRequirement> ReadRequirements(FieldReader r, FieldNode? requirements, FieldPath at)
     {
-        if (r.Array(term, prop, at) is not { } arr)
+        if (requirements is not { } arr)
         {
             return [];
         }
 
-        var list = new List<NodeSelectorRequirement>(arr.GetArrayLength());
+        var list = new List<NodeSelectorRequirement>(Math.Min(arr.Element.GetArrayLength(), 16));
         var i = 0;
-        foreach (var e in arr.EnumerateArray())
+        foreach (var element in arr.Element.EnumerateArray())
         {
             var index = i++;
-            if (e.ValueKind != JsonValueKind.Object)
+            if (!r.Take(at.Element(index)))
             {
-                r.Error(at.Element(index), $"must be an object, got {AgentWorkloadReader.Describe(e)}");
+                break;
+            }
+
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(at.Element(index), $"must be an object, got {AgentWorkloadReader.Describe(element)}");
                 continue;
             }
 
+            var e = arr.Item(element);
             var values = new List<string>();
             if (r.Array(e, "values"u8, at.Element(index, "values")) is { } vals)
             {
                 var j = 0;
-                foreach (var v in vals.EnumerateArray())
+                foreach (var v in vals.Element.EnumerateArray())
                 {
+                    if (!r.Take(at.Element(index, "values")))
+                    {
+                        break;
+                    }
+
                     if (v.ValueKind == JsonValueKind.String)
                     {
                         values.Add(v.GetString()!);

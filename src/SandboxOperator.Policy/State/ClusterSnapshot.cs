@@ -1,4 +1,5 @@
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Pods;
 
 namespace SandboxOperator.Policy.State;
 
@@ -9,12 +10,14 @@ public sealed class ClusterSnapshot : IClusterState
     private readonly Dictionary<string, List<AgentWorkload>> _workloads;
     private readonly Dictionary<string, RuntimeClassInfo> _runtimeClasses;
     private readonly Dictionary<string, NodeInfo> _nodes;
+    private readonly Dictionary<(string, string), PodSpecView> _pods;
 
     public ClusterSnapshot(
         IEnumerable<KeyValuePair<string, IReadOnlyDictionary<string, string>>>? namespaces = null,
         IEnumerable<AgentWorkload>? workloads = null,
         IEnumerable<RuntimeClassInfo>? runtimeClasses = null,
-        IEnumerable<NodeInfo>? nodes = null)
+        IEnumerable<NodeInfo>? nodes = null,
+        IEnumerable<(string Namespace, PodSpecView Pod)>? pods = null)
     {
         _namespaces = new(namespaces ?? [], StringComparer.Ordinal);
         _workloads = new(StringComparer.Ordinal);
@@ -31,6 +34,11 @@ public sealed class ClusterSnapshot : IClusterState
 
         _runtimeClasses = (runtimeClasses ?? []).GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         _nodes = (nodes ?? []).GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        _pods = [];
+        foreach (var (ns, pod) in pods ?? [])
+        {
+            _pods[(ns, pod.Name ?? "")] = pod;
+        }
     }
 
     /// <summary>An empty cluster.</summary>
@@ -49,4 +57,6 @@ public sealed class ClusterSnapshot : IClusterState
     public RuntimeClassInfo? RuntimeClass(string name) => _runtimeClasses.GetValueOrDefault(name);
 
     public NodeInfo? Node(string name) => _nodes.GetValueOrDefault(name);
+
+    public PodSpecView? Pod(string @namespace, string name) => _pods.GetValueOrDefault((@namespace, name));
 }

@@ -21,6 +21,9 @@ public interface IClusterState
 
     /// <summary>A Node by name, or null when not known.</summary>
     NodeInfo? Node(string name);
+
+    /// <summary>A pod as the policy read it, or null when not known (bindings and ephemeral containers are judged from it).</summary>
+    PodSpecView? Pod(string @namespace, string name);
 }
 
 /// <summary>A RuntimeClass: its handler and the scheduling Kubernetes merges into pods that use it.</summary>

@@ -46,7 +46,7 @@ public sealed class AdmissionOutcome(bool allowed, int code, string? message, IR
 
 /// <summary>
 /// Decides admission reviews. The policy handler implements it; metrics and audit logging are
-/// decorators around it. Implementations must observe <paramref name="cancellationToken"/>: it fires
+/// decorators around it. Implementations must observe the cancellation token: it fires
 /// at the review deadline, and the endpoint then answers 504 on the handler's behalf.
 /// </summary>
 public interface IAdmissionHandler

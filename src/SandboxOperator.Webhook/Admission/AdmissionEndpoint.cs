@@ -14,13 +14,17 @@ namespace SandboxOperator.Webhook.Admission;
 /// </summary>
 /// <remarks>
 /// Guarantees: input it cannot decode gets HTTP 400 with <c>{"error": "..."}</c> (invalid JSON or UTF-8,
-/// nesting over <see cref="MaxJsonDepth"/>, and unpaired surrogate escapes or duplicate keys in the parts
-/// of the review that are read, see <see cref="AdmissionReviewDecoder.ReadFields"/>; 413 over the cap, 408
+/// nesting over <see cref="MaxJsonDepth"/>; unpaired surrogate escapes or duplicate keys in the parts
+/// of the review that are read, see <see cref="AdmissionReviewDecoder.ReadFields"/>; those parts over
+/// <see cref="MaxKeptBytes"/>; 413 over the cap, 408
 /// when the body does not arrive before the deadline), never a 5xx. A decoded review always gets an
 /// AdmissionReview back: a handler that misses the deadline is answered <c>allowed:false</c> with status
 /// code 504, an exception with code 500, so the outcome never depends on the failurePolicy.
-/// Caveat: the deadline is cooperative; the policy evaluation itself is bounded by the body cap and the
-/// JSON depth limit rather than interrupted.
+/// Memory per review is bounded: the body (at most <see cref="MaxBodyBytes"/>), the kept part (at most
+/// <see cref="MaxKeptBytes"/>) and its parse; the policy reads a bounded number of entries
+/// (<see cref="Policy.Pods.PodSpecReader.MaxEntries"/>), so the work and the patch do not grow with the input.
+/// Caveat: the deadline is cooperative; the policy evaluation itself is bounded by those limits rather than
+/// interrupted.
 /// </remarks>
 public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetrics metrics, ILogger<AdmissionEndpoint> logger, TimeSpan reviewTimeout)
 {
@@ -35,12 +39,13 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
     public const int MaxJsonDepth = 64;
 
     /// <summary>
-    /// For the pruned review, which <see cref="JsonPruner"/> has already checked: duplicate property names
-    /// are refused there, in every part that is kept, because the API server's Go decoder keeps the last
-    /// value of a repeated key and any reading that could differ from it (first value, or a check on one
-    /// copy while the other is stored) would let a pod be judged on a spec other than the one that runs.
+    /// The most the fields the decoder and the policy read (<see cref="AdmissionReviewDecoder.ReadFields"/>) may
+    /// take in one review: 2 MiB. It bounds what is parsed per review, whatever the body holds. A legitimate
+    /// review keeps a few kilobytes; the largest keep all of both objects' annotations, which the API server
+    /// limits to 256 KiB each.
     /// </summary>
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxJsonDepth };
+    public const int MaxKeptBytes = 2 * 1024 * 1024;
+
     private static readonly JsonWriterOptions ErrorWriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public TimeSpan ReviewTimeout => reviewTimeout;
@@ -126,9 +131,11 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
             }
 
             // One pass checks the whole body and keeps only what the decoder and the policy read: the
-            // document parsed below is a fraction of the review (no managedFields, env, probes, status...).
-            pruned = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            if (JsonPruner.Prune(buffer.AsMemory(0, length), AdmissionReviewDecoder.ReadFields, pruned, MaxJsonDepth, out var prunedLength) is { } refused)
+            // document parsed is a fraction of the review (no managedFields, env, probes, status...), and its
+            // size is bounded by the buffer, whatever the body holds.
+            pruned = ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(length, 1), MaxKeptBytes));
+            var refused = JsonPruner.Parse(buffer.AsSpan(0, length), AdmissionReviewDecoder.ReadFields, pruned.AsMemory(0, Math.Min(pruned.Length, MaxKeptBytes)), MaxJsonDepth, out var parsed);
+            if (refused is not null)
             {
                 metrics.RecordUndecodable(webhook);
                 var message = refused.Kind switch
@@ -136,13 +143,14 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
                     JsonPruneErrorKind.Syntax when length == 0 => "the body is empty: send an AdmissionReview",
                     JsonPruneErrorKind.Syntax => $"the body is not valid JSON: {refused.Message}",
                     JsonPruneErrorKind.DuplicateKey => $"the body is refused: {refused.Message}. Duplicate keys are ambiguous (the API server keeps the last value), so they are not accepted.",
+                    JsonPruneErrorKind.TooLarge => $"the body is refused: {refused.Message}; no Kubernetes object needs that much in the fields the policy reads",
                     _ => $"the body is refused: {refused.Message}",
                 };
                 await ErrorAsync(context, 400, message).ConfigureAwait(false);
                 return;
             }
 
-            using (var document = JsonDocument.Parse(pruned.AsMemory(0, prunedLength), DocumentOptions))
+            using (var document = parsed!)
             {
                 if (!AdmissionReviewDecoder.TryDecode(document.RootElement, webhook, out var call, out var error))
                 {
@@ -196,13 +204,16 @@ public sealed class AdmissionEndpoint(IAdmissionHandler handler, AdmissionMetric
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            logger.LogError("admission review {Uid} for {Kind} {Namespace}/{Name} was not decided within {Timeout} s", call.Uid, call.Request.Kind, call.Request.Namespace, call.DisplayName, reviewTimeout.TotalSeconds);
+            logger.LogError("admission review {Uid} for {Kind} {Namespace}/{Name} was not decided within {Timeout} s",
+                LogText.Cap(call.Uid), LogText.Cap(call.Request.Kind), LogText.Cap(call.Request.Namespace), LogText.Cap(call.DisplayName), reviewTimeout.TotalSeconds);
             return AdmissionOutcome.Failure(504, $"the sandbox policy could not decide within {reviewTimeout.TotalSeconds:0.###} s (cluster state not synced yet?); retry shortly");
         }
         catch (Exception e)
         {
-            logger.LogError(e, "admission review {Uid} for {Kind} {Namespace}/{Name} failed", call.Uid, call.Request.Kind, call.Request.Namespace, call.DisplayName);
-            return AdmissionOutcome.Failure(500, $"internal error in the sandbox policy webhook ({e.GetType().Name}); see the operator log for review {call.Uid}");
+            // The exception's message and stack come from code, not from the review; the review's strings are capped.
+            logger.LogError(e, "admission review {Uid} for {Kind} {Namespace}/{Name} failed",
+                LogText.Cap(call.Uid), LogText.Cap(call.Request.Kind), LogText.Cap(call.Request.Namespace), LogText.Cap(call.DisplayName));
+            return AdmissionOutcome.Failure(500, $"internal error in the sandbox policy webhook ({e.GetType().Name}); see the operator log for review {LogText.Cap(call.Uid)}");
         }
     }
 

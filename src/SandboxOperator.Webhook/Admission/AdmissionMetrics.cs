@@ -9,6 +9,12 @@ namespace SandboxOperator.Webhook.Admission;
 /// <c>agentsandbox_admission_requests_total{webhook,operation,kind,decision}</c> and
 /// <c>agentsandbox_admission_duration_seconds{webhook,operation,kind}</c>.
 /// </summary>
+/// <remarks>
+/// Guarantee: every label value comes from a fixed set, whatever a caller sends, so a caller reaching the webhook
+/// directly cannot grow the number of series (and with it memory and the size of <c>/metrics</c>). <c>webhook</c>,
+/// <c>operation</c> and <c>decision</c> are enums; <c>kind</c> is one of the kinds the policy covers (see
+/// <see cref="KindLabel"/>) or <see cref="OtherKind"/>.
+/// </remarks>
 public sealed class AdmissionMetrics
 {
     /// <summary>The meter every operator instrument lives on (the controller adds its own to it).</summary>
@@ -31,6 +37,9 @@ public sealed class AdmissionMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
     }
 
+    /// <summary>The <c>kind</c> label of every kind the policy does not cover, and of every made-up one.</summary>
+    public const string OtherKind = "other";
+
     public void Record(WebhookKind webhook, string operation, string kind, string decision, double seconds)
     {
         var tags = new TagList { { "webhook", Name(webhook) }, { "operation", operation }, { "kind", kind } };
@@ -42,6 +51,13 @@ public sealed class AdmissionMetrics
     /// <summary>Counts a request that could not be decoded (no operation or kind known).</summary>
     public void RecordUndecodable(WebhookKind webhook) =>
         _requests.Add(1, new TagList { { "webhook", Name(webhook) }, { "operation", "" }, { "kind", "" }, { "decision", "error" } });
+
+    /// <summary>
+    /// The <c>kind</c> label of a review: the kind itself when the policy core covers it
+    /// (<see cref="AdmissionEvaluator.Covers"/>), <see cref="OtherKind"/> otherwise. Derived from the core, not from a
+    /// second list, so a kind the core learns is labelled by name without a change here.
+    /// </summary>
+    public static string KindLabel(string group, string kind) => AdmissionEvaluator.Covers(group, kind) ? kind : OtherKind;
 
     public static string Name(WebhookKind webhook) => webhook == WebhookKind.Mutate ? "mutate" : "validate";
 
@@ -107,6 +123,6 @@ public sealed class MeasuredAdmissionHandler(IAdmissionHandler inner, AdmissionM
             { Patch: not null } => "mutated",
             _ => "allowed",
         };
-        metrics.Record(call.Webhook, AdmissionMetrics.Name(call.Request.Operation), call.Request.Kind, decision, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        metrics.Record(call.Webhook, AdmissionMetrics.Name(call.Request.Operation), AdmissionMetrics.KindLabel(call.Request.Group, call.Request.Kind), decision, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 }

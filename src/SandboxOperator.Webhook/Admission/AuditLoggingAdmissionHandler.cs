@@ -4,16 +4,22 @@ using SandboxOperator.Policy.Api;
 namespace SandboxOperator.Webhook.Admission;
 
 /// <summary>
-/// Writes exactly one structured line per denial and one per audit-mode violation, with namespace,
-/// name, kind, user, tier and reason. Only <c>/validate</c> outcomes are logged: <c>/mutate</c>
-/// evaluates the same object first and would log every finding twice. Strings that come from the
-/// review (names, user, uid) are cut to <see cref="MaxFieldLength"/> characters, so a caller reaching
-/// the webhook directly cannot write arbitrarily long log lines.
+/// Writes exactly one structured line per denial and one per audit-mode violation (at most
+/// <see cref="MaxViolationLines"/> per review, then one line counting the rest), with namespace, name,
+/// kind, user, tier and reason. Only <c>/validate</c> outcomes are logged: <c>/mutate</c> evaluates the
+/// same object first and would log every finding twice.
 /// </summary>
+/// <remarks>
+/// Guarantee: a review cannot make the log grow by more than a bounded amount. Strings that come from
+/// the review (names, user, uid) are cut to <see cref="LogText.MaxFieldLength"/> characters, messages and
+/// reasons (which quote the object) to <see cref="LogText.MaxMessageLength"/>, so no line is longer than
+/// <see cref="LogText.MaxLineLength"/>; a pod with 50,000 violating containers writes
+/// <see cref="MaxViolationLines"/> + 1 lines, not 50,000.
+/// </remarks>
 public sealed class AuditLoggingAdmissionHandler(IAdmissionHandler inner, ILogger<AuditLoggingAdmissionHandler> logger) : IAdmissionHandler
 {
-    /// <summary>Longest review-supplied string written to a log line (Kubernetes names are at most 253).</summary>
-    public const int MaxFieldLength = 256;
+    /// <summary>Audit-mode violation lines per review; the rest are counted in one more line.</summary>
+    public const int MaxViolationLines = 20;
 
     public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken)
     {
@@ -52,7 +58,7 @@ public sealed class AuditLoggingAdmissionHandler(IAdmissionHandler inner, ILogge
         {
             logger.LogWarning(
                 "admission denied: {Kind} {Namespace}/{Name} by {User}: tier {Tier}, reason {Reason}: {Message} (code {Code}, uid {Uid}, dryRun {DryRun})",
-                kind, ns, name, user, tier, decision.DecidingReason, outcome.Message, outcome.Code, uid, r.DryRun);
+                kind, ns, name, user, tier, Message(decision.DecidingReason), Message(outcome.Message), outcome.Code, uid, r.DryRun);
             return;
         }
 
@@ -61,13 +67,25 @@ public sealed class AuditLoggingAdmissionHandler(IAdmissionHandler inner, ILogge
             return;
         }
 
-        foreach (var v in decision.Violations)
+        var violations = decision.Violations;
+        var reason = violations.Count > 0 ? Message(decision.DecidingReason) : null;
+        for (var i = 0; i < violations.Count && i < MaxViolationLines; i++)
         {
+            var v = violations[i];
             logger.LogWarning(
                 "audit mode violation: {Kind} {Namespace}/{Name} by {User}: tier {Tier}, reason {Reason}: {Rule}: {Message} (uid {Uid}, dryRun {DryRun})",
-                kind, ns, name, user, tier, decision.DecidingReason, v.Rule, v.Message, uid, r.DryRun);
+                kind, ns, name, user, tier, reason, Cap(v.Rule), Message(v.Message), uid, r.DryRun);
+        }
+
+        if (violations.Count > MaxViolationLines)
+        {
+            logger.LogWarning(
+                "audit mode violations not logged: {Kind} {Namespace}/{Name} by {User}: {Omitted} more after the first {Logged} (uid {Uid}, dryRun {DryRun})",
+                kind, ns, name, user, violations.Count - MaxViolationLines, MaxViolationLines, uid, r.DryRun);
         }
     }
 
-    private static string Cap(string value) => value.Length <= MaxFieldLength ? value : string.Concat(value.AsSpan(0, MaxFieldLength), "…");
+    private static string Cap(string value) => LogText.Cap(value, LogText.MaxFieldLength);
+
+    private static string? Message(string? value) => value is null ? null : LogText.Cap(value, LogText.MaxMessageLength);
 }

@@ -1,32 +1,122 @@
-using System.Buffers;
-using System.Text.Json;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
-using SandboxOperator.Policy.Json;
+using SandboxOperator.Policy.State;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Webhook.State;
 
 namespace SandboxOperator.Webhook.Admission;
 
 /// <summary>
-/// Decides reviews with the policy core against the current cluster state. <c>/mutate</c> answers only
-/// the patch and the mutation warnings and never denies a policy violation (only an object the policy
-/// cannot read, with 400); <c>/validate</c> answers the decision. Before the state source has synced it
-/// waits for it, up to the review deadline.
+/// Decides reviews with the policy core against the cluster state. <c>/mutate</c> answers only the patch
+/// and the mutation warnings and never denies a policy violation (only an object the policy cannot read,
+/// with 400); <c>/validate</c> answers the decision. Before the state source has synced it waits for it,
+/// up to the review deadline.
 /// </summary>
-public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source) : IAdmissionHandler
+/// <remarks>
+/// <para>Fail closed on state it cannot trust. A review that reads the state (CREATE or UPDATE of a kind the
+/// policy covers) is denied with code 503 and a message asking to retry, instead of decided, when:</para>
+/// <list type="bullet">
+/// <item>the source reports itself stale (<see cref="IClusterStateSource.StaleBecause"/>: a watch broken
+/// for longer than the limit);</item>
+/// <item>with a <see cref="ILiveClusterReader"/> (in a cluster), the live read below fails or does not
+/// answer within the live-read timeout.</item>
+/// </list>
+/// <para>With a live reader every such review is decided on a <see cref="ReviewClusterState"/>: the
+/// AgentWorkloads of the review's namespace from a consistent read, merged over the cache, and the
+/// namespace's labels read live when the cache does not know the namespace (the API server only admits
+/// objects into namespaces that exist, so a namespace missing from the cache means the cache is behind).
+/// An informer's resourceVersion cannot prove the cache fresh (it moves only on events and bookmarks),
+/// and a pod is claimed by its AgentWorkload's selector, so nothing in the pod says a claim is missing:
+/// only a read from the API server sees an AgentWorkload created just before the pod (one
+/// <c>kubectl apply</c> of both). The cost is one LIST per review (and a GET for an unknown namespace, or for
+/// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.</para>
+/// <para>A kind the policy does not cover is denied: the webhook configuration routes only covered kinds, so such a
+/// review means it cannot judge what it is asked to, and it does not guess "allowed".</para>
+/// </remarks>
+public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source, ILiveClusterReader? live = null, TimeSpan liveReadTimeout = default) : IAdmissionHandler
 {
+    /// <summary>status.code of a review denied because the state cannot be trusted right now.</summary>
+    public const int UnavailableCode = 503;
+
+    private readonly TimeSpan _liveReadTimeout = liveReadTimeout > TimeSpan.Zero ? liveReadTimeout : TimeSpan.FromSeconds(2);
+
     public ValueTask<AdmissionOutcome> HandleAsync(AdmissionCall call, CancellationToken cancellationToken) =>
-        source.Synced ? new ValueTask<AdmissionOutcome>(Decide(call)) : WaitThenDecideAsync(call, cancellationToken);
+        source.Synced ? DecideAsync(call, cancellationToken) : WaitThenDecideAsync(call, cancellationToken);
 
     private async ValueTask<AdmissionOutcome> WaitThenDecideAsync(AdmissionCall call, CancellationToken cancellationToken)
     {
         await source.WhenSynced.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Decide(call);
+        return await DecideAsync(call, cancellationToken).ConfigureAwait(false);
     }
 
-    private AdmissionOutcome Decide(AdmissionCall call)
+    private ValueTask<AdmissionOutcome> DecideAsync(AdmissionCall call, CancellationToken cancellationToken)
     {
-        var decision = AdmissionEvaluator.Evaluate(call.Request, config, source.Current);
+        var request = call.Request;
+        if (!AdmissionEvaluator.ReadsClusterState(request))
+        {
+            return new ValueTask<AdmissionOutcome>(Decide(call, source.Current));
+        }
+
+        if (source.StaleBecause is { } stale)
+        {
+            return new ValueTask<AdmissionOutcome>(Unavailable($"the sandbox policy cannot decide from a stale view of the cluster: {stale}; retry shortly"));
+        }
+
+        return live is null
+            ? new ValueTask<AdmissionOutcome>(Decide(call, source.Current))
+            : DecideOnLiveStateAsync(call, live, cancellationToken);
+    }
+
+    private async ValueTask<AdmissionOutcome> DecideOnLiveStateAsync(AdmissionCall call, ILiveClusterReader reader, CancellationToken cancellationToken)
+    {
+        var ns = call.Request.Namespace;
+        var cached = source.Current;
+        ReviewClusterState state;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(_liveReadTimeout);
+            var workloads = reader.WorkloadsInAsync(ns, timeout.Token);
+            var labels = cached.NamespaceLabels(ns) is null
+                ? reader.NamespaceLabelsAsync(ns, timeout.Token)
+                : Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
+            var pod = AdmissionEvaluator.SubjectPod(call.Request) is { } podName && cached.Pod(ns, podName) is null
+                ? reader.PodAsync(ns, podName, timeout.Token)
+                : Task.FromResult<PodSpecView?>(null);
+            try
+            {
+                await Task.WhenAll(workloads, labels, pod).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                var why = timeout.IsCancellationRequested ? $"no answer within {_liveReadTimeout.TotalSeconds:0.###} s" : e.GetType().Name;
+                return Unavailable($"the sandbox policy could not read the AgentWorkloads and labels of namespace {LogText.Cap(ns)} from the API server ({why}); retry shortly");
+            }
+
+            state = new ReviewClusterState(cached, ns, labels.Result, workloads.Result, pod.Result);
+        }
+
+        return Decide(call, state);
+    }
+
+
+    private static AdmissionOutcome Unavailable(string message) => AdmissionOutcome.Failure(UnavailableCode, message);
+
+    private AdmissionOutcome Decide(AdmissionCall call, IClusterState state)
+    {
+        var decision = AdmissionEvaluator.Evaluate(call.Request, config, state);
+        if (!decision.Covered)
+        {
+            // Only what the policy covers is routed here: anything else is a configuration that sends the webhook
+            // what it cannot judge, and it is refused rather than admitted unchecked.
+            var request = call.Request;
+            var kind = request.Group.Length == 0 ? request.Kind : $"{request.Group}/{request.Kind}";
+            return new AdmissionOutcome(false, 403, $"the sandbox policy does not judge {LogText.Cap(kind)} objects, so the webhook refuses them rather than admit them unchecked: remove them from the webhook configuration's rules", null, [], decision);
+        }
+
         if (call.Webhook == WebhookKind.Validate)
         {
             return new AdmissionOutcome(decision.Allowed, decision.Allowed ? 200 : decision.StatusCode, decision.Message, null, decision.Warnings, decision);

@@ -73,12 +73,15 @@ public static class OperatorHost
         services.AddSingleton<AdmissionMetrics>();
         services.AddSingleton<OperatorEndpoints>();
         services.AddSingleton<Readiness>();
+        services.AddSingleton(sp => new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient,
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
         services.AddHostedService<ShutdownDrain>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
         services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
             new MeasuredAdmissionHandler(
-                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>()),
+                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>(),
+                    sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout),
                 sp.GetRequiredService<AdmissionMetrics>()),
             sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
         services.AddSingleton(sp => new AdmissionEndpoint(
@@ -107,12 +110,15 @@ public static class OperatorHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            ApplyLimits(k.Limits, options);
             var sp = k.ApplicationServices;
+            var limiter = sp.GetRequiredService<ConnectionLimiter>();
             var endpoints = sp.GetRequiredService<OperatorEndpoints>();
             var certificate = sp.GetRequiredService<ServingCertificate>();
             k.Listen(options.BindAddress, options.WebhookPort, lo =>
             {
                 lo.Protocols = HttpProtocols.Http1AndHttp2;
+                lo.Use(limiter.Wrap);
                 lo.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificateSelector = certificate.Select,
@@ -120,7 +126,7 @@ public static class OperatorHost
                     ClientCertificateMode = clientValidator is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.RequireCertificate,
                     ClientCertificateValidation = clientValidator is null ? null : clientValidator.Validate,
                     CheckCertificateRevocation = false,
-                    HandshakeTimeout = TimeSpan.FromSeconds(10),
+                    HandshakeTimeout = options.TlsHandshakeTimeout,
                 });
                 endpoints.Webhook = lo;
             });
@@ -186,6 +192,25 @@ public static class OperatorHost
             return Task.CompletedTask;
         });
         return app;
+    }
+
+    /// <summary>
+    /// Per-connection and per-request limits (the connection caps are <see cref="ConnectionLimiter"/>'s): idle
+    /// keep-alive, HTTP/2 streams, header sizes and the body. The endpoint reads at most
+    /// <see cref="AdmissionEndpoint.MaxBodyBytes"/> (7 MiB) and answers 413 beyond it; Kestrel then discards the
+    /// rest of an HTTP/1.1 body so the caller can read that answer (.NET's HttpClient reports a write error instead
+    /// of an answer that arrives while it still sends), up to four times the cap (28 MiB, set explicitly rather than
+    /// left at Kestrel's 30 MB default). A larger body gets its connection closed; nothing beyond the cap is ever
+    /// buffered, only discarded.
+    /// </summary>
+    private static void ApplyLimits(KestrelServerLimits limits, OperatorOptions options)
+    {
+        limits.KeepAliveTimeout = options.KeepAliveTimeout;
+        limits.MaxRequestHeadersTotalSize = options.MaxRequestHeaderBytes;
+        limits.MaxRequestLineSize = Math.Min(limits.MaxRequestLineSize, options.MaxRequestHeaderBytes);
+        limits.MaxRequestBodySize = 4L * AdmissionEndpoint.MaxBodyBytes;
+        limits.Http2.MaxStreamsPerConnection = options.Http2MaxStreams;
+        limits.Http2.MaxRequestHeaderFieldSize = options.MaxRequestHeaderBytes;
     }
 
     private static void AddCertificates(IServiceCollection services, OperatorOptions options)

@@ -35,8 +35,28 @@ public sealed record OperatorOptions
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(25);
     /// <summary>Periodic re-read of the certificate files and of the self-managed Secret.</summary>
     public TimeSpan TlsCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long an informer watch may stay broken before <c>/readyz</c> answers 503 and reviews that read the cluster
+    /// state are denied (code 503, retry) instead of decided from a cache that no longer follows the cluster.
+    /// </summary>
+    public TimeSpan WatchOutageLimit { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Deadline of the live reads of one review (AgentWorkloads of its namespace, an unknown namespace); must be below <see cref="ReviewTimeout"/>.</summary>
+    public TimeSpan LiveReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Whether a Kubernetes API is reachable from here (KUBERNETES_SERVICE_HOST is set).</summary>
     public bool InCluster { get; init; }
+
+    /// <summary>Connections the webhook listener holds at once; further ones are closed before the TLS handshake.</summary>
+    public int MaxConnections { get; init; } = 1000;
+    /// <summary>Connections one client address may hold at once on the webhook listener; further ones are closed before the TLS handshake.</summary>
+    public int MaxConnectionsPerClient { get; init; } = 100;
+    /// <summary>Concurrent HTTP/2 streams per connection.</summary>
+    public int Http2MaxStreams { get; init; } = 100;
+    /// <summary>An idle connection is closed after this long (Kestrel's keep-alive timeout); above Go's 90 s idle timeout so the API server closes first.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Total size of a request's headers (and of one HTTP/2 header field).</summary>
+    public int MaxRequestHeaderBytes { get; init; } = 32 * 1024;
+    /// <summary>A TLS handshake not finished within this time is dropped.</summary>
+    public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Extra DNS names and IP addresses the self-managed certificate covers (e.g. the host of a webhook URL).</summary>
     public IReadOnlyList<string> TlsHosts { get; init; } = [];

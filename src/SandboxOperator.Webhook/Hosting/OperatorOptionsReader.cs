@@ -41,6 +41,14 @@ public static class OperatorOptionsReader
         ("shutdown-delay", "ShutdownDelay", "time /readyz reports 503 before the listeners close (default 5s)"),
         ("shutdown-timeout", "ShutdownTimeout", "maximum time of a graceful stop, delay included (default 25s)"),
         ("tls-check-interval", "TlsCheckInterval", "periodic check of certificate files, the client CA file and the certificate Secret (default 10s)"),
+        ("watch-outage-limit", "WatchOutageLimit", "how long a broken informer watch is tolerated before /readyz fails and reviews that read the state are denied (default 30s)"),
+        ("live-read-timeout", "LiveReadTimeout", "deadline of a review's reads from the API server, below --review-timeout (default 2s)"),
+        ("max-connections", "MaxConnections", "connections the webhook listener holds at once (default 1000)"),
+        ("max-connections-per-client", "MaxConnectionsPerClient", "connections one client address may hold on the webhook listener (default 100)"),
+        ("http2-max-streams", "Http2MaxStreams", "concurrent HTTP/2 streams per connection (default 100)"),
+        ("keep-alive-timeout", "KeepAliveTimeout", "idle connections are closed after this long (default 120s)"),
+        ("max-request-header-bytes", "MaxRequestHeaderBytes", "total size of a request's headers (default 32768)"),
+        ("tls-handshake-timeout", "TlsHandshakeTimeout", "a TLS handshake not finished in this time is dropped (default 10s)"),
         ("tls-hosts", "TlsHosts", "extra DNS names and IP addresses, comma-separated, the self-managed certificate covers (outside a cluster: the host of the chart's webhook.url)"),
         ("ca-lifetime", "CaLifetime", "lifetime of the self-managed CA, e.g. 8760h; rotated at 2/3 (default 87600h)"),
         ("cert-lifetime", "CertLifetime", "lifetime of the self-managed serving certificate; renewed at 2/3 (default 8760h)"),
@@ -173,6 +181,22 @@ public static class OperatorOptionsReader
             return fallback;
         }
 
+        int Count(string flag, int fallback, int min, int max)
+        {
+            if (!v.TryGetValue(flag, out var s))
+            {
+                return fallback;
+            }
+
+            if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+            {
+                return n;
+            }
+
+            error ??= $"--{flag} \"{s}\": expected a whole number from {min} to {max}";
+            return fallback;
+        }
+
         string Name(string flag, string fallback)
         {
             if (!v.TryGetValue(flag, out var s))
@@ -213,6 +237,14 @@ public static class OperatorOptionsReader
             ShutdownDelay = Duration("shutdown-delay", o.ShutdownDelay),
             ShutdownTimeout = Duration("shutdown-timeout", o.ShutdownTimeout),
             TlsCheckInterval = Duration("tls-check-interval", o.TlsCheckInterval),
+            WatchOutageLimit = Duration("watch-outage-limit", o.WatchOutageLimit),
+            LiveReadTimeout = Duration("live-read-timeout", o.LiveReadTimeout),
+            MaxConnections = Count("max-connections", o.MaxConnections, 1, 1_000_000),
+            MaxConnectionsPerClient = Count("max-connections-per-client", o.MaxConnectionsPerClient, 1, 1_000_000),
+            Http2MaxStreams = Count("http2-max-streams", o.Http2MaxStreams, 1, 10_000),
+            KeepAliveTimeout = Duration("keep-alive-timeout", o.KeepAliveTimeout),
+            MaxRequestHeaderBytes = Count("max-request-header-bytes", o.MaxRequestHeaderBytes, 1024, 1024 * 1024),
+            TlsHandshakeTimeout = Duration("tls-handshake-timeout", o.TlsHandshakeTimeout),
             CaLifetime = Duration("ca-lifetime", o.CaLifetime),
             CertLifetime = Duration("cert-lifetime", o.CertLifetime),
             TlsSecretName = Name("tls-secret-name", o.TlsSecretName),
@@ -301,6 +333,24 @@ public static class OperatorOptionsReader
         if (error is null && o.TlsCheckInterval <= TimeSpan.Zero)
         {
             error = "--tls-check-interval must be greater than 0";
+        }
+
+        foreach (var (flag, value) in new[] { ("watch-outage-limit", o.WatchOutageLimit), ("live-read-timeout", o.LiveReadTimeout), ("keep-alive-timeout", o.KeepAliveTimeout), ("tls-handshake-timeout", o.TlsHandshakeTimeout) })
+        {
+            if (error is null && value <= TimeSpan.Zero)
+            {
+                error = $"--{flag} must be greater than 0";
+            }
+        }
+
+        if (error is null && o.LiveReadTimeout >= o.ReviewTimeout)
+        {
+            error = $"--live-read-timeout ({o.LiveReadTimeout.TotalSeconds:0.###}s) must be below --review-timeout ({o.ReviewTimeout.TotalSeconds:0.###}s): a review that waits for the API server must still be answered in time";
+        }
+
+        if (error is null && o.MaxConnectionsPerClient > o.MaxConnections)
+        {
+            error = $"--max-connections-per-client ({o.MaxConnectionsPerClient}) must not exceed --max-connections ({o.MaxConnections})";
         }
 
         // Renewal happens at 2/3 of a lifetime and is noticed within one check interval: a lifetime of

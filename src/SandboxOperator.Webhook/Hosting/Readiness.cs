@@ -7,7 +7,9 @@ namespace SandboxOperator.Webhook.Hosting;
 
 /// <summary>
 /// What <c>/readyz</c> reports: ready once the serving certificate is loaded and the cluster state
-/// source has synced, and no longer ready from the moment shutdown begins.
+/// source has synced, not ready while the state source is stale (a watch broken for longer than
+/// <see cref="OperatorOptions.WatchOutageLimit"/>, named with how long), and no longer ready from the
+/// moment shutdown begins.
 /// </summary>
 public sealed class Readiness(ServingCertificate certificate, IClusterStateSource source)
 {
@@ -23,7 +25,7 @@ public sealed class Readiness(ServingCertificate certificate, IClusterStateSourc
         _stopping.Task.IsCompleted ? "shutting down"
         : !certificate.Loaded ? "the serving certificate is not loaded yet"
         : !source.Synced ? "the cluster state is not synced yet"
-        : null;
+        : source.StaleBecause;
 }
 
 /// <summary>

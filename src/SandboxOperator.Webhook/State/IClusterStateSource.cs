@@ -3,8 +3,8 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Webhook.State;
 
 /// <summary>
-/// Where the webhook gets its view of the cluster: manifests from <c>--state-dir</c> now, the
-/// controller's informer caches later. <see cref="Current"/> must be cheap and never block; it may
+/// Where the webhook gets its view of the cluster: manifests from <c>--state-dir</c>, or the
+/// controller's informer caches. <see cref="Current"/> must be cheap and never block; it may
 /// return a different object after each change.
 /// </summary>
 public interface IClusterStateSource
@@ -17,4 +17,11 @@ public interface IClusterStateSource
 
     /// <summary>Completes when <see cref="Synced"/> becomes true; never faults.</summary>
     Task WhenSynced { get; }
+
+    /// <summary>
+    /// Null while <see cref="Current"/> can be trusted; otherwise why not (e.g. a watch broken for longer than the
+    /// configured limit), naming what is stale and for how long. Readiness reports it and reviews that read the
+    /// state are denied with it. Must be cheap: it is asked on every review. A static state is never stale.
+    /// </summary>
+    string? StaleBecause => null;
 }

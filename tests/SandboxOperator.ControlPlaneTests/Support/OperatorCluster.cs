@@ -106,8 +106,9 @@ public class OperatorCluster : IAsyncLifetime
 
         await Admin.SucceedAsync("apply", "-f", Path.Combine(RepositoryLayout.Samples, "01-runtimeclasses.yaml"));
         await Admin.ApplyAsync(DeveloperRbac);
-        Chart = await ChartInstallation.InstallAsync(ControlPlane, Admin, _prerequisites.Helm!, ControlPlane.FreePort(), ChartValues);
+        // Before the chart: its webhooks review namespace creates too, and no replica answers yet.
         await CreateNamespaceAsync(ProbeNamespace, new Dictionary<string, string> { [WellKnown.EnforceLabel] = WellKnown.EnforceKataValue });
+        Chart = await ChartInstallation.InstallAsync(ControlPlane, Admin, _prerequisites.Helm!, ControlPlane.FreePort(), ChartValues);
 
         if (StartsOperator)
         {

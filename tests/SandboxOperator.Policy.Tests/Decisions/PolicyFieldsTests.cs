@@ -7,6 +7,7 @@ using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.Json;
 using SandboxOperator.Policy.Manifests;
+using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 using static SandboxOperator.Policy.Tests.TestData;
 
@@ -286,6 +287,92 @@ public class PolicyFieldsTests
         var compare = new Comparison();
         CheckAllOperations(compare, "realistic pod", pod, RichPod(), GeneratedPodsState);
         compare.AssertSame();
+    }
+
+    // ---- One declaration: the reader can read nothing else ----
+
+    /// <summary>Every node of <see cref="PolicyFields.Pod"/>, as the property path that leads to it (<c>[]</c> for array items).</summary>
+    public static TheoryData<string> DeclaredFields()
+    {
+        var data = new TheoryData<string>();
+        Walk(PolicyFields.Pod, "");
+        return data;
+
+        void Walk(JsonFieldSet node, string path)
+        {
+            if (node.Items is { } items)
+            {
+                Walk(items, path + "[]");
+                return;
+            }
+
+            foreach (var (name, child) in node.Properties)
+            {
+                var at = path.Length == 0 ? name : path + "." + name;
+                data.Add(at);
+                Walk(child, at);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(DeclaredFields))]
+    public void Reading_with_any_declared_field_left_out_throws_instead_of_seeing_it_absent(string field)
+    {
+        // A pod that sets every field the policy reads, also the ones RichPod leaves out.
+        var pod = RichPod();
+        pod["metadata"]!["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+        pod["spec"]!["nodeName"] = "node-1";
+        pod["spec"]!["initContainers"]![0]!["securityContext"]!["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" };
+        var element = JsonSerializer.SerializeToElement(pod);
+        Assert.NotNull(PodSpecReader.Read(element).View);
+
+        var reduced = Without(PolicyFields.Pod, field.Split('.'));
+        var e = Assert.Throws<UndeclaredFieldException>(() => PodSpecReader.Read(element, fields: reduced));
+        Assert.Contains($"\"{field.Split('.')[^1].Replace("[]", "", StringComparison.Ordinal)}\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_declaration_holds_the_pod_at_every_path_a_covered_kind_keeps_it()
+    {
+        foreach (var path in PodTemplates.Paths)
+        {
+            var node = PolicyFields.Object;
+            foreach (var segment in path)
+            {
+                node = node.Find(Encoding.UTF8.GetBytes(segment))!;
+                Assert.NotNull(node);
+            }
+
+            foreach (var (name, _) in PolicyFields.Pod.Properties)
+            {
+                Assert.NotNull(node.Find(Encoding.UTF8.GetBytes(name)));
+            }
+
+            Assert.Same(node, PolicyFields.PodAt(path));
+        }
+    }
+
+    /// <summary><paramref name="set"/> without the node at <paramref name="path"/> (segments ending in <c>[]</c> step into array items).</summary>
+    private static JsonFieldSet Without(JsonFieldSet set, string[] path)
+    {
+        var (segment, rest) = (path[0], path[1..]);
+        var isArray = segment.EndsWith("[]", StringComparison.Ordinal);
+        var name = isArray ? segment[..^2] : segment;
+        var kept = new List<(string, JsonFieldSet)>();
+        foreach (var (n, child) in set.Properties)
+        {
+            if (n != name)
+            {
+                kept.Add((n, child));
+            }
+            else if (rest.Length > 0)
+            {
+                kept.Add((n, isArray ? JsonFieldSet.ArrayOf(Without(child.Items!, rest)) : Without(child, rest)));
+            }
+        }
+
+        return JsonFieldSet.Object([.. kept]);
     }
 
     // ---- Comparing decisions ----

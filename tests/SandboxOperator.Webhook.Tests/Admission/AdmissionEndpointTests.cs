@@ -209,13 +209,15 @@ public sealed class AdmissionEndpointTests(SharedHost shared) : IClassFixture<Sh
     }
 
     [Fact]
-    public async Task Uncovered_kind_is_allowed_untouched()
+    public async Task A_kind_the_policy_does_not_judge_is_refused_untouched_rather_than_admitted()
     {
         var cm = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = new JsonObject { ["name"] = "cfg", ["namespace"] = "agents" }, ["data"] = new JsonObject { ["a"] = "b" } };
         foreach (var path in new[] { "/mutate", "/validate" })
         {
             var response = await Host.ReviewAsync(path, Reviews.Request(Reviews.ConfigMap, "CREATE", "agents", cm));
-            Assert.True(response.Allowed);
+            Assert.False(response.Allowed);
+            Assert.Equal(403, response.Code);
+            Assert.Contains("does not judge ConfigMap objects", response.Message, StringComparison.Ordinal);
             Assert.Null(response.Patch);
             Assert.Empty(response.AuditAnnotations);
             Assert.Empty(response.Warnings);
@@ -330,13 +332,30 @@ public sealed class AdmissionEndpointTests(SharedHost shared) : IClassFixture<Sh
     [Fact]
     public async Task Body_just_under_3_MiB_is_decided()
     {
+        // The largest object etcd stores, most of it in fields the policy does not read (here an env value).
         var pod = Reviews.PodObject("large", "agents");
-        pod["metadata"]!["annotations"] = new JsonObject { ["blob"] = new string('x', 3 * 1024 * 1024 - 4096) };
+        pod["spec"]!["containers"]![0]!["env"] = new JsonArray(new JsonObject { ["name"] = "BLOB", ["value"] = new string('x', 3 * 1024 * 1024 - 4096) });
         var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", pod);
 
         var response = await Host.ReviewAsync("/validate", review);
 
         Assert.True(response.Allowed);
+    }
+
+    [Fact]
+    public async Task Fields_the_policy_reads_over_2_MiB_are_refused_with_400_naming_where()
+    {
+        // The API server refuses annotations over 256 KiB per object, but only after the mutating webhooks ran.
+        var pod = Reviews.PodObject("large", "agents");
+        pod["metadata"]!["annotations"] = new JsonObject { ["blob"] = new string('x', 3 * 1024 * 1024 - 4096) };
+        var review = Reviews.Request(Reviews.Pod, "CREATE", "agents", pod);
+
+        using var response = await Host.Client().PostAsync(Host.WebhookUri("/mutate"), RunningHost.Json(review.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ErrorOf(response);
+        Assert.Contains("more than 2097152 bytes", error, StringComparison.Ordinal);
+        Assert.Contains("request.object.metadata.annotations.blob", error, StringComparison.Ordinal);
     }
 
     [Fact]

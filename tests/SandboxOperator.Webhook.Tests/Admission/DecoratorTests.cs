@@ -106,9 +106,9 @@ public sealed class DecoratorTests
         await new AuditLoggingAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "denied!", null, [], denial)), logger).HandleAsync(call, default);
 
         var state = logger.Lines.Single().State.ToDictionary(kv => kv.Key, kv => kv.Value);
-        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["Name"]!).Length);
-        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["User"]!).Length);
-        Assert.Equal(AuditLoggingAdmissionHandler.MaxFieldLength + 1, ((string)state["Uid"]!).Length);
+        Assert.Equal(new string('n', LogText.MaxFieldLength) + "… (99744 more characters)", state["Name"]);
+        Assert.Equal(new string('b', LogText.MaxFieldLength) + "… (49744 more characters)", state["User"]);
+        Assert.Equal(new string('u', LogText.MaxFieldLength) + "… (4744 more characters)", state["Uid"]);
         Assert.True(logger.Lines.Single().Message.Length < 2_000);
     }
 }

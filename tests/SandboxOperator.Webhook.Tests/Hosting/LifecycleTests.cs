@@ -83,7 +83,7 @@ public sealed class LifecycleTests
         var host = await RunningHost.StartAsync(RunningHost.DefaultOptions with { ShutdownDelay = TimeSpan.Zero }, source);
         var readiness = host.App.Services.GetRequiredService<Readiness>();
 
-        var inFlight = host.ReviewAsync("/validate", Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject("p", "agents", ResearchAgent, runtimeClassName: "kata")));
+        var inFlight = host.ReviewAsync("/mutate", Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject("p", "agents", ResearchAgent, runtimeClassName: "kata")));
         await source.ReviewWaiting.WaitAsync(TimeSpan.FromSeconds(10));
         var stopping = host.App.StopAsync();
         await readiness.WhenStopping.WaitAsync(TimeSpan.FromSeconds(5));

@@ -24,6 +24,22 @@ public sealed class OperatorOptionsReaderTests
     }
 
     [Fact]
+    public void Connection_limits_and_state_freshness_default_sensibly_and_are_read_from_flags()
+    {
+        var d = OperatorOptionsReader.Read([], NoEnv).Options!;
+        Assert.Equal((1000, 100, 100, 32 * 1024), (d.MaxConnections, d.MaxConnectionsPerClient, d.Http2MaxStreams, d.MaxRequestHeaderBytes));
+        Assert.Equal((TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(10)), (d.KeepAliveTimeout, d.TlsHandshakeTimeout));
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2)), (d.WatchOutageLimit, d.LiveReadTimeout));
+
+        var o = OperatorOptionsReader.Read(
+            ["--max-connections", "200", "--max-connections-per-client", "20", "--http2-max-streams", "50", "--max-request-header-bytes", "16384",
+             "--keep-alive-timeout", "95s", "--tls-handshake-timeout", "5s", "--watch-outage-limit", "1m", "--live-read-timeout", "1500ms"], NoEnv).Options!;
+        Assert.Equal((200, 20, 50, 16384), (o.MaxConnections, o.MaxConnectionsPerClient, o.Http2MaxStreams, o.MaxRequestHeaderBytes));
+        Assert.Equal((TimeSpan.FromSeconds(95), TimeSpan.FromSeconds(5)), (o.KeepAliveTimeout, o.TlsHandshakeTimeout));
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(1500)), (o.WatchOutageLimit, o.LiveReadTimeout));
+    }
+
+    [Fact]
     public void Flags_override_environment_which_overrides_appsettings()
     {
         var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -55,6 +71,15 @@ public sealed class OperatorOptionsReaderTests
     [InlineData(new[] { "--tls-cert-file", "/nonexistent/tls.crt", "--tls-key-file", "/nonexistent/tls.key" }, "--tls-cert-file /nonexistent/tls.crt: the file does not exist")]
     [InlineData(new[] { "--webhook-port", "8080" }, "--metrics-port and --webhook-port are both 8080")]
     [InlineData(new[] { "--namespace", "Bad_Name" }, "--namespace \"Bad_Name\": expected a lower-case DNS name")]
+    [InlineData(new[] { "--max-connections", "0" }, "--max-connections \"0\": expected a whole number from 1 to 1000000")]
+    [InlineData(new[] { "--max-connections", "many" }, "--max-connections \"many\": expected a whole number")]
+    [InlineData(new[] { "--max-connections", "50", "--max-connections-per-client", "60" }, "--max-connections-per-client (60) must not exceed --max-connections (50)")]
+    [InlineData(new[] { "--http2-max-streams", "-1" }, "--http2-max-streams \"-1\": expected a whole number from 1 to 10000")]
+    [InlineData(new[] { "--max-request-header-bytes", "100" }, "--max-request-header-bytes \"100\": expected a whole number from 1024 to 1048576")]
+    [InlineData(new[] { "--keep-alive-timeout", "0s" }, "--keep-alive-timeout must be greater than 0")]
+    [InlineData(new[] { "--tls-handshake-timeout", "later" }, "--tls-handshake-timeout \"later\": expected a duration")]
+    [InlineData(new[] { "--watch-outage-limit", "0" }, "--watch-outage-limit must be greater than 0")]
+    [InlineData(new[] { "--live-read-timeout", "4s" }, "--live-read-timeout (4s) must be below --review-timeout (4s)")]
     [InlineData(new[] { "--tls-hosts", "host.docker.internal,not a host" }, "--tls-hosts \"not a host\": expected DNS names or IP addresses")]
     [InlineData(new[] { "--cert-lifetime", "30s" }, "--cert-lifetime must be longer than 3 times --tls-check-interval (10s)")]
     [InlineData(new[] { "--ca-lifetime", "1m", "--tls-check-interval", "30s" }, "--ca-lifetime must be longer than 3 times --tls-check-interval (30s)")]

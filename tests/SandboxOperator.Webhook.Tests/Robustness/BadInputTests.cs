@@ -160,11 +160,12 @@ public sealed class BadInputTests(SharedHost shared, Xunit.Abstractions.ITestOut
         var text = Reviews.Request(Reviews.Pod, "CREATE", "agents", pod).ToJsonString()
             .Replace("\"example.org/note\":\"n\"", "\"example.org/note\":\"\\ud83d\\ude00\"", StringComparison.Ordinal);
 
-        var (status, body) = await PostAsync(Host.Client(), "/validate", Encoding.UTF8.GetBytes(text));
+        var (status, body) = await PostAsync(Host.Client(), "/mutate", Encoding.UTF8.GetBytes(text));
 
         Assert.Equal(200, status);
         var response = ReviewResponse.Parse(body);
         Assert.True(response.Allowed, response.Message);
+        Assert.Equal("JSONPatch", response.PatchType);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     public Uri WebhookUri(string path) => new($"https://127.0.0.1:{WebhookPort}{path}");
 
-    public static async Task<OperatorProcess> StartAsync(IEnumerable<string> args)
+    public static async Task<OperatorProcess> StartAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var ports = FreePorts(3);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -44,6 +44,11 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
         psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
         psi.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         var process = Process.Start(psi)!;
         var op = new OperatorProcess(process, ports[0], ports[1]);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { op.Stdout.Enqueue(e.Data); } };

@@ -89,13 +89,22 @@ internal sealed class RunningHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host. Without <paramref name="trustedCa"/> the host manages its own CA, which the clients
-    /// then trust.
+    /// then trust. <paramref name="services"/>, when given, registers the state source instead of
+    /// <paramref name="source"/> (e.g. the cluster composition).
     /// </summary>
-    public static async Task<RunningHost> StartAsync(OperatorOptions? options = null, IClusterStateSource? source = null, X509Certificate2Collection? trustedCa = null)
+    public static async Task<RunningHost> StartAsync(OperatorOptions? options = null, IClusterStateSource? source = null, X509Certificate2Collection? trustedCa = null, Action<IServiceCollection>? services = null)
     {
         var logs = new LogCollector();
         var builder = OperatorHost.CreateBuilder(options ?? DefaultOptions, lc => lc.WriteTo.Sink(logs));
-        builder.Services.AddSingleton(source ?? Samples);
+        if (services is null)
+        {
+            builder.Services.AddSingleton(source ?? Samples);
+        }
+        else
+        {
+            services(builder.Services);
+        }
+
         var app = OperatorHost.Build(builder);
         await app.StartAsync();
         await app.Services.GetRequiredService<ServingCertificate>().WhenLoaded.WaitAsync(TimeSpan.FromSeconds(10));
@@ -124,7 +133,19 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>An HTTPS client trusting only <paramref name="trusted"/> (custom root trust); the caller disposes it.</summary>
     public static HttpClient CreateClient(X509Certificate2Collection trusted, Version? version = null, X509Certificate2? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null)
     {
-        var handler = new SocketsHttpHandler
+        var client = new HttpClient(CreateHandler(trusted, clientCertificate, onServerCertificate)) { Timeout = TimeSpan.FromSeconds(15) };
+        if (version is not null)
+        {
+            client.DefaultRequestVersion = version;
+            client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
+        return client;
+    }
+
+    /// <summary>An HTTPS handler trusting only <paramref name="trusted"/> (custom root trust); the caller disposes it.</summary>
+    public static SocketsHttpHandler CreateHandler(X509Certificate2Collection trusted, X509Certificate2? clientCertificate = null, Action<X509Certificate2>? onServerCertificate = null) =>
+        new()
         {
             SslOptions = new SslClientAuthenticationOptions
             {
@@ -145,15 +166,6 @@ internal sealed class RunningHost : IAsyncDisposable
                 ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
             },
         };
-        var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15) };
-        if (version is not null)
-        {
-            client.DefaultRequestVersion = version;
-            client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        }
-
-        return client;
-    }
 
     public static StringContent Json(string body, string contentType = "application/json")
     {
