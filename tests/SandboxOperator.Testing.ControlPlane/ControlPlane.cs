@@ -436,7 +436,7 @@ public sealed class ControlPlane : IAsyncDisposable
     }
 
     /// <summary>An HttpClient that trusts this control plane's CA only and sends <paramref name="token"/>.</summary>
-    public HttpClient TrustingHttpClient(string? token = null)
+    private HttpClient TrustingHttpClient(string? token = null)
     {
         var ca = X509Certificate2.CreateFromPem(File.ReadAllText(CaFile));
         var http = new HttpClient(new SocketsHttpHandler
@@ -454,9 +454,6 @@ public sealed class ControlPlane : IAsyncDisposable
 
         return http;
     }
-
-    /// <summary>The admin's bearer token, for raw HTTP calls.</summary>
-    public string AdminToken => _tokens[AdminUser];
 
     /// <summary>Whether <paramref name="binary"/>'s --help lists <c>--<paramref name="flag"/></c>.</summary>
     private static bool HelpLists(string binary, string flag)

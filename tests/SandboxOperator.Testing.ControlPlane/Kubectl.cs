@@ -18,8 +18,6 @@ public sealed class Kubectl(string executable, string kubeconfig)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    public string Kubeconfig => kubeconfig;
-
     /// <summary>The kubectl executable on PATH, or null.</summary>
     public static string? Find() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
