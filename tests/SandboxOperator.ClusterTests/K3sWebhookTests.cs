@@ -6,7 +6,6 @@ using k8s.Autorest;
 using k8s.Models;
 using SandboxOperator.Controller.Api;
 using SandboxOperator.Policy.Api;
-using SandboxOperator.Tests;
 using Testcontainers.K3s;
 
 namespace SandboxOperator.ClusterTests;

@@ -6,17 +6,25 @@ namespace SandboxOperator.Controller.Tests;
 /// </summary>
 public static class Eventually
 {
-    public static async Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null)
+    /// <summary>Checks an in-memory condition every 25 ms.</summary>
+    public static Task HoldsAsync(Func<bool> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null) =>
+        PollAsync(() => Task.FromResult(condition()), TimeSpan.FromMilliseconds(25), what, timeout, detail);
+
+    /// <summary>Checks a condition that costs a request (an API call, a scrape) every 250 ms.</summary>
+    public static Task HoldsAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<string>? detail = null) =>
+        PollAsync(condition, TimeSpan.FromMilliseconds(250), what, timeout, detail);
+
+    private static async Task PollAsync(Func<Task<bool>> condition, TimeSpan interval, string what, TimeSpan? timeout, Func<string>? detail)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
                 Assert.Fail($"timed out waiting until {what}{(detail is null ? "" : ": " + detail())}");
             }
 
-            await Task.Delay(25);
+            await Task.Delay(interval);
         }
     }
 }

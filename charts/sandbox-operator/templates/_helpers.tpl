@@ -120,14 +120,27 @@ matchExpressions:
   scope: Namespaced
 {{- end -}}
 
-{{/* clientConfig for one webhook path; the caller passes (list $ "/path"). */}}
+{{/*
+clientConfig for one webhook path; the caller passes (list $ "/path"). With
+webhook.url the API server calls that URL (plus the path) instead of the
+Service: the out-of-cluster development loop, where the operator runs on a
+developer's machine and injects its self-managed CA as it does in a pod.
+*/}}
 {{- define "sandbox-operator.clientConfig" -}}
 {{- $root := index . 0 -}}
+{{- $url := $root.Values.webhook.url -}}
+{{- if and (not $url) (eq (int $root.Values.replicaCount) 0) -}}
+{{- fail "replicaCount 0 leaves the webhooks without a server: set webhook.url to where the operator runs" -}}
+{{- end -}}
+{{- if $url -}}
+url: {{ printf "%s%s" (trimSuffix "/" $url) (index . 1) | quote }}
+{{- else -}}
 service:
   name: {{ include "sandbox-operator.fullname" $root }}
   namespace: {{ $root.Release.Namespace }}
   path: {{ index . 1 }}
   port: {{ $root.Values.service.port }}
+{{- end }}
 {{- if eq $root.Values.tls.mode "secret" }}
 {{- $ca := required "tls.secret.caBundle is required when tls.mode is secret" $root.Values.tls.secret.caBundle }}
 caBundle: {{ if hasPrefix "-----BEGIN" $ca }}{{ $ca | b64enc }}{{ else }}{{ $ca | nospace }}{{ end }}

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -223,18 +222,24 @@ public static class OperatorHost
             return;
         }
 
-        if (options.InCluster)
-        {
-            services.TryAddSingleton<ICertificateSecretStore>(_ => new KubernetesCertificateSecretStore(
-                new Kubernetes(KubernetesClientConfiguration.InClusterConfig()), options.Namespace, options.TlsSecretName, options.WebhookConfigurationName));
-        }
-
-        var (dns, ips) = SelfManagedCertificateSettings.NamesFor(options.ServiceName, options.Namespace, local: !options.InCluster);
+        var (dns, ips) = SelfManagedCertificateSettings.NamesFor(options.ServiceName, options.Namespace, local: !options.InCluster, options.TlsHosts);
         var settings = new SelfManagedCertificateSettings(dns, ips, options.CaLifetime, options.CertLifetime, options.TlsCheckInterval);
         services.AddSingleton(sp => new SelfManagedCertificateSource(
-            sp.GetRequiredService<ServingCertificate>(), settings, sp.GetService<ICertificateSecretStore>(),
+            sp.GetRequiredService<ServingCertificate>(), settings, sp.GetService<ICertificateSecretStore>() ?? ClusterSecretStore(sp, options),
             sp.GetRequiredService<ILogger<SelfManagedCertificateSource>>(), sp.GetService<TimeProvider>()));
         services.AddHostedService(sp => sp.GetRequiredService<SelfManagedCertificateSource>());
+    }
+
+    /// <summary>
+    /// Wherever a Kubernetes API is in reach (a pod's service account, or a kubeconfig outside the cluster)
+    /// the self-managed CA lives in the Secret and is injected into the webhook configurations, so a
+    /// replica on a laptop behaves as one in a pod; only with no API at all (--state-dir) it stays in memory.
+    /// </summary>
+    private static KubernetesCertificateSecretStore? ClusterSecretStore(IServiceProvider sp, OperatorOptions options)
+    {
+        var client = sp.GetService<IKubernetes>()
+            ?? (options.InCluster ? new Kubernetes(KubernetesClientConfiguration.InClusterConfig()) : null);
+        return client is null ? null : new KubernetesCertificateSecretStore(client, options.Namespace, options.TlsSecretName, options.WebhookConfigurationName);
     }
 
     private static Task HealthAsync(HttpContext ctx, Readiness readiness)

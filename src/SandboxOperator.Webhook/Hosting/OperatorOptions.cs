@@ -58,6 +58,9 @@ public sealed record OperatorOptions
     /// <summary>A TLS handshake not finished within this time is dropped.</summary>
     public TimeSpan TlsHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Extra DNS names and IP addresses the self-managed certificate covers (e.g. the host of a webhook URL).</summary>
+    public IReadOnlyList<string> TlsHosts { get; init; } = [];
+
     /// <summary>Self-managed certificate lifetimes.</summary>
     public TimeSpan CaLifetime { get; init; } = TimeSpan.FromDays(3650);
     public TimeSpan CertLifetime { get; init; } = TimeSpan.FromDays(365);

@@ -49,6 +49,9 @@ public static class OperatorOptionsReader
         ("keep-alive-timeout", "KeepAliveTimeout", "idle connections are closed after this long (default 120s)"),
         ("max-request-header-bytes", "MaxRequestHeaderBytes", "total size of a request's headers (default 32768)"),
         ("tls-handshake-timeout", "TlsHandshakeTimeout", "a TLS handshake not finished in this time is dropped (default 10s)"),
+        ("tls-hosts", "TlsHosts", "extra DNS names and IP addresses, comma-separated, the self-managed certificate covers (outside a cluster: the host of the chart's webhook.url)"),
+        ("ca-lifetime", "CaLifetime", "lifetime of the self-managed CA, e.g. 8760h; rotated at 2/3 (default 87600h)"),
+        ("cert-lifetime", "CertLifetime", "lifetime of the self-managed serving certificate; renewed at 2/3 (default 8760h)"),
     ];
 
     public static string Usage
@@ -242,6 +245,8 @@ public static class OperatorOptionsReader
             KeepAliveTimeout = Duration("keep-alive-timeout", o.KeepAliveTimeout),
             MaxRequestHeaderBytes = Count("max-request-header-bytes", o.MaxRequestHeaderBytes, 1024, 1024 * 1024),
             TlsHandshakeTimeout = Duration("tls-handshake-timeout", o.TlsHandshakeTimeout),
+            CaLifetime = Duration("ca-lifetime", o.CaLifetime),
+            CertLifetime = Duration("cert-lifetime", o.CertLifetime),
             TlsSecretName = Name("tls-secret-name", o.TlsSecretName),
             ServiceName = Name("service-name", o.ServiceName),
             Namespace = Name("namespace", o.Namespace),
@@ -263,6 +268,19 @@ public static class OperatorOptionsReader
             else
             {
                 error ??= $"--bind-address \"{bind}\": expected an IP address such as 0.0.0.0 or 127.0.0.1";
+            }
+        }
+
+        if (v.TryGetValue("tls-hosts", out var hosts))
+        {
+            var names = hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (names.FirstOrDefault(n => !IPAddress.TryParse(n, out _) && Uri.CheckHostName(n) != UriHostNameType.Dns) is { } bad)
+            {
+                error ??= $"--tls-hosts \"{bad}\": expected DNS names or IP addresses separated by commas";
+            }
+            else
+            {
+                o = o with { TlsHosts = names };
             }
         }
 
@@ -333,6 +351,16 @@ public static class OperatorOptionsReader
         if (error is null && o.MaxConnectionsPerClient > o.MaxConnections)
         {
             error = $"--max-connections-per-client ({o.MaxConnectionsPerClient}) must not exceed --max-connections ({o.MaxConnections})";
+        }
+
+        // Renewal happens at 2/3 of a lifetime and is noticed within one check interval: a lifetime of
+        // three intervals or less could expire before any round renews it.
+        foreach (var (flag, lifetime) in new[] { ("ca-lifetime", o.CaLifetime), ("cert-lifetime", o.CertLifetime) })
+        {
+            if (error is null && lifetime <= o.TlsCheckInterval * 3)
+            {
+                error = $"--{flag} must be longer than 3 times --tls-check-interval ({o.TlsCheckInterval.TotalSeconds:0.###}s), or the certificate may expire before it is renewed";
+            }
         }
 
         if (error is null && o.ConfigFile is { } configFile)

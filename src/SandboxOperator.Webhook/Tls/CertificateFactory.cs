@@ -30,7 +30,7 @@ public static class CertificateFactory
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
-        return req.CreateSelfSigned(now.AddMinutes(-5), now + lifetime);
+        return req.CreateSelfSigned(now - Backdate(lifetime), now + lifetime);
     }
 
     public static X509Certificate2 IssueServing(X509Certificate2 ca, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ipAddresses, DateTimeOffset now, TimeSpan lifetime) =>
@@ -99,9 +99,16 @@ public static class CertificateFactory
             notAfter = ca.NotAfter;
         }
 
-        using var cert = req.Create(ca, now.AddMinutes(-5), notAfter, serial);
+        using var cert = req.Create(ca, now - Backdate(lifetime), notAfter, serial);
         return cert.CopyWithPrivateKey(key);
     }
+
+    /// <summary>
+    /// How far NotBefore lies in the past, for clocks that run behind: 5 minutes, or a tenth of a short
+    /// lifetime, because renewal is due at a fraction of NotBefore..NotAfter and a fixed 5 minutes would
+    /// make a certificate of a few minutes due the moment it is issued.
+    /// </summary>
+    private static TimeSpan Backdate(TimeSpan lifetime) => lifetime / 10 < TimeSpan.FromMinutes(5) ? lifetime / 10 : TimeSpan.FromMinutes(5);
 
     private static string KeyPem(X509Certificate2 cert)
     {
@@ -115,6 +122,42 @@ public static class CertificateFactory
         var from = cert.NotBefore.ToUniversalTime();
         var to = cert.NotAfter.ToUniversalTime();
         return now.UtcDateTime >= from + ((to - from) * fraction);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/> and to nothing else (no system
+    /// roots, no revocation check), at <paramref name="at"/> or now: how the API server checks a webhook's caBundle.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection roots, DateTimeOffset? at = null)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        }
+
+        return chain.Build(certificate);
+    }
+
+    /// <summary><see cref="ChainsTo(X509Certificate2, X509Certificate2Collection, DateTimeOffset?)"/> against the CAs of a PEM bundle.</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, string caPem, DateTimeOffset? at = null)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPem(caPem);
+        try
+        {
+            return ChainsTo(certificate, roots, at);
+        }
+        finally
+        {
+            foreach (var root in roots)
+            {
+                root.Dispose();
+            }
+        }
     }
 
     /// <summary>Whether the certificate's SAN extension lists every name and address.</summary>

@@ -18,6 +18,6 @@ public interface ICertificateSecretStore
     /// <summary>Replaces the bundle if it is still at <paramref name="version"/>; returns null when it changed meanwhile.</summary>
     Task<StoredBundle?> ReplaceAsync(CertificateBundle bundle, string version, CancellationToken cancellationToken);
 
-    /// <summary>Sets the caBundle of every webhook in the mutating and validating webhook configurations.</summary>
-    Task PublishCaBundleAsync(string caPem, CancellationToken cancellationToken);
+    /// <summary>Sets the caBundle of every webhook in the mutating and validating webhook configurations; true when one had to be written.</summary>
+    Task<bool> PublishCaBundleAsync(string caPem, CancellationToken cancellationToken);
 }

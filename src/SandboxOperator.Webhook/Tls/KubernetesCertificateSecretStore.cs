@@ -67,26 +67,29 @@ public sealed class KubernetesCertificateSecretStore(IKubernetes client, string 
         }
     }
 
-    public async Task PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
+    public async Task<bool> PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(caPem);
         for (var attempt = 0; ; attempt++)
         {
             try
             {
+                var written = false;
                 var m = await client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(webhookConfigurationName, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (SetCaBundle(m.Webhooks?.Select(w => w.ClientConfig), bytes))
                 {
                     await client.AdmissionregistrationV1.ReplaceMutatingWebhookConfigurationAsync(m, webhookConfigurationName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    written = true;
                 }
 
                 var v = await client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync(webhookConfigurationName, cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (SetCaBundle(v.Webhooks?.Select(w => w.ClientConfig), bytes))
                 {
                     await client.AdmissionregistrationV1.ReplaceValidatingWebhookConfigurationAsync(v, webhookConfigurationName, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    written = true;
                 }
 
-                return;
+                return written;
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < ConflictRetries)
             {

@@ -16,8 +16,11 @@ public sealed record SelfManagedCertificateSettings(
     /// <summary>Renewal happens once this fraction of a certificate's lifetime has passed.</summary>
     public const double RenewAt = 2.0 / 3.0;
 
-    /// <summary>The serving names for Service <paramref name="service"/> in <paramref name="namespace"/>; with <paramref name="local"/> also localhost and 127.0.0.1.</summary>
-    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ips) NamesFor(string service, string @namespace, bool local)
+    /// <summary>
+    /// The serving names for Service <paramref name="service"/> in <paramref name="namespace"/>; with <paramref name="local"/>
+    /// also localhost, 127.0.0.1 and ::1; then each of <paramref name="extraHosts"/> (DNS names or IP addresses).
+    /// </summary>
+    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Ips) NamesFor(string service, string @namespace, bool local, IReadOnlyList<string>? extraHosts = null)
     {
         var dns = new List<string> { service, $"{service}.{@namespace}", $"{service}.{@namespace}.svc", $"{service}.{@namespace}.svc.cluster.local" };
         var ips = new List<IPAddress>();
@@ -28,20 +31,40 @@ public sealed record SelfManagedCertificateSettings(
             ips.Add(IPAddress.IPv6Loopback);
         }
 
+        foreach (var host in extraHosts ?? [])
+        {
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                if (!ips.Contains(ip))
+                {
+                    ips.Add(ip);
+                }
+            }
+            else if (!dns.Contains(host, StringComparer.OrdinalIgnoreCase))
+            {
+                dns.Add(host);
+            }
+        }
+
         return (dns, ips);
     }
 }
 
 /// <summary>
 /// Generates and renews the serving certificate when no certificate files are given. With an
-/// <see cref="ICertificateSecretStore"/> (in a cluster) the CA and certificate live in a shared Secret
-/// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle;
+/// <see cref="ICertificateSecretStore"/> (wherever a Kubernetes API is reachable, in a pod or through a
+/// kubeconfig) the CA and certificate live in a shared Secret
+/// so every replica serves a certificate from one CA, and the CA is published as the webhooks' caBundle
+/// (checked every round, so re-created configurations get it back);
 /// without one (no cluster) they live in memory only.
 /// </summary>
 /// <remarks>
 /// Renewal: the serving certificate at 2/3 of its lifetime, the CA at 2/3 of its own (the old CA stays
-/// in the bundle while valid). Replicas converge by re-reading the Secret every check interval;
-/// concurrent renewals are resolved by the Secret's resourceVersion, the loser adopts the winner's bundle.
+/// in the bundle while valid). A certificate from a new CA is served only from the round after the one
+/// that published that CA, while the current certificate stays trusted and valid, so the API server
+/// has read the new caBundle before any replica needs it. Replicas converge by re-reading the Secret
+/// every check interval; concurrent renewals are resolved by the Secret's resourceVersion, the loser
+/// adopts the winner's bundle.
 /// </remarks>
 public sealed class SelfManagedCertificateSource(
     ServingCertificate target,
@@ -85,6 +108,16 @@ public sealed class SelfManagedCertificateSource(
 
         if (bundle.CertPem != _bundle?.CertPem)
         {
+            if (store is not null && _bundle is { } serving && bundle.CaPem != _publishedCa && StillTrusted(serving, bundle.CaPem, now))
+            {
+                // A certificate from a CA the API server may not trust yet: publish the new bundle (which still
+                // holds the current CA) and keep serving the current certificate until the next round, so every
+                // handshake in between verifies against whichever caBundle the API server has read.
+                await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("a new webhook CA is published; its certificate is served from the next round");
+                return;
+            }
+
             var cert = bundle.LoadServing();
             _bundle = bundle;
             target.Set(cert);
@@ -92,11 +125,40 @@ public sealed class SelfManagedCertificateSource(
         }
 
         _bundle = bundle;
-        if (store is not null && bundle.CaPem != _publishedCa)
+        if (store is not null)
         {
-            await store.PublishCaBundleAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
-            _publishedCa = bundle.CaPem;
+            // Every round, not only when the CA changes: webhook configurations deleted and created again
+            // (an uninstall and install, an apply that drops caBundle) get the CA back within one interval.
+            await PublishAsync(bundle.CaPem, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishAsync(string caPem, CancellationToken cancellationToken)
+    {
+        if (await store!.PublishCaBundleAsync(caPem, cancellationToken).ConfigureAwait(false))
+        {
             logger.LogInformation("published the webhook CA bundle");
+        }
+
+        _publishedCa = caPem;
+    }
+
+    /// <summary>Whether the certificate of <paramref name="serving"/> stays valid for another round and chains to a CA of <paramref name="caPem"/>.</summary>
+    private bool StillTrusted(CertificateBundle serving, string caPem, DateTimeOffset now)
+    {
+        try
+        {
+            using var cert = X509Certificate2.CreateFromPem(serving.CertPem);
+            if (cert.NotAfter.ToUniversalTime() <= (now + settings.CheckInterval).UtcDateTime)
+            {
+                return false;
+            }
+
+            return CertificateFactory.ChainsTo(cert, caPem, now);
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -80,6 +80,9 @@ public sealed class OperatorOptionsReaderTests
     [InlineData(new[] { "--tls-handshake-timeout", "later" }, "--tls-handshake-timeout \"later\": expected a duration")]
     [InlineData(new[] { "--watch-outage-limit", "0" }, "--watch-outage-limit must be greater than 0")]
     [InlineData(new[] { "--live-read-timeout", "4s" }, "--live-read-timeout (4s) must be below --review-timeout (4s)")]
+    [InlineData(new[] { "--tls-hosts", "host.docker.internal,not a host" }, "--tls-hosts \"not a host\": expected DNS names or IP addresses")]
+    [InlineData(new[] { "--cert-lifetime", "30s" }, "--cert-lifetime must be longer than 3 times --tls-check-interval (10s)")]
+    [InlineData(new[] { "--ca-lifetime", "1m", "--tls-check-interval", "30s" }, "--ca-lifetime must be longer than 3 times --tls-check-interval (30s)")]
     public void Bad_flags_give_one_error_naming_the_flag(string[] args, string expected)
     {
         var result = OperatorOptionsReader.Read(args, NoEnv);
@@ -87,6 +90,20 @@ public sealed class OperatorOptionsReaderTests
         Assert.Null(result.Options);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', result.Error!);
+    }
+
+    [Fact]
+    public void Self_managed_certificate_names_and_lifetimes_are_read()
+    {
+        var o = OperatorOptionsReader.Read(["--tls-hosts", "host.docker.internal, 172.18.0.1", "--cert-lifetime", "30s", "--ca-lifetime", "90s", "--tls-check-interval", "2s"], NoEnv).Options!;
+
+        Assert.Equal(["host.docker.internal", "172.18.0.1"], o.TlsHosts);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.CertLifetime);
+        Assert.Equal(TimeSpan.FromSeconds(90), o.CaLifetime);
+        var (dns, ips) = SandboxOperator.Webhook.Tls.SelfManagedCertificateSettings.NamesFor("svc", "ns", local: true, o.TlsHosts);
+        Assert.Contains("host.docker.internal", dns);
+        Assert.Contains(IPAddress.Parse("172.18.0.1"), ips);
+        Assert.Contains(IPAddress.Loopback, ips);
     }
 
     [Fact]

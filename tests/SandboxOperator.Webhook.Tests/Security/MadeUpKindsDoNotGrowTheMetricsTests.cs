@@ -10,8 +10,15 @@ namespace SandboxOperator.Webhook.Tests.Security;
 /// the number of series stays fixed, so memory and <c>/metrics</c> stay small and the certificate-expiry metric stays
 /// visible.
 /// </summary>
+/// <remarks>
+/// The admission meter is process-wide and other tests send reviews of kinds outside the fixed set too, so this
+/// class runs alone, after the parallel ones, and its count of <c>kind="other"</c> is its own.
+/// </remarks>
+[Collection(Name)]
 public sealed partial class MadeUpKindsDoNotGrowTheMetricsTests
 {
+    public const string Name = "process-wide admission metrics";
+
     private static readonly HashSet<string> CoveredKinds =
         ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "Namespace", "Binding", "EphemeralContainers", "AgentWorkload"];
 
@@ -60,3 +67,7 @@ public sealed partial class MadeUpKindsDoNotGrowTheMetricsTests
     [GeneratedRegex("""agentsandbox_admission_requests_total\{[^}]*kind="other"[^}]*\} (\d+)""")]
     private static partial Regex OtherCount();
 }
+
+/// <summary>Tests that count the process-wide admission metrics: run alone, after the parallel collections.</summary>
+[CollectionDefinition(MadeUpKindsDoNotGrowTheMetricsTests.Name, DisableParallelization = true)]
+public sealed class ProcessWideAdmissionMetricsCollection;

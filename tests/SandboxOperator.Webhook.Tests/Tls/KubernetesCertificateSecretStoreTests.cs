@@ -95,6 +95,20 @@ public sealed class KubernetesCertificateSecretStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publishing_writes_only_when_a_webhook_lacks_the_bundle()
+    {
+        _objects[MutatingPath] = WebhookConfiguration("MutatingWebhookConfiguration", "mutate.agentsandbox.io");
+        _objects[ValidatingPath] = WebhookConfiguration("ValidatingWebhookConfiguration", "validate.agentsandbox.io");
+        var store = new KubernetesCertificateSecretStore(Client, Ns, "webhook-tls", "sandbox-operator");
+
+        Assert.True(await store.PublishCaBundleAsync("pem", CancellationToken.None));
+        Assert.False(await store.PublishCaBundleAsync("pem", CancellationToken.None));
+
+        _objects[ValidatingPath] = WebhookConfiguration("ValidatingWebhookConfiguration", "validate.agentsandbox.io");
+        Assert.True(await store.PublishCaBundleAsync("pem", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_missing_webhook_configuration_is_a_clear_error()
     {
         var store = new KubernetesCertificateSecretStore(Client, Ns, "webhook-tls", "sandbox-operator");

@@ -53,10 +53,15 @@ public sealed class SelfManagedCertificateSourceTests
             return Task.FromResult<StoredBundle?>(Stored);
         }
 
-        public Task PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
+        /// <summary>The caBundle the webhook configurations hold (null: created again without one).</summary>
+        public string? InConfigurations { get; set; }
+
+        public Task<bool> PublishCaBundleAsync(string caPem, CancellationToken cancellationToken)
         {
             Published.Add(caPem);
-            return Task.CompletedTask;
+            var written = InConfigurations != caPem;
+            InConfigurations = caPem;
+            return Task.FromResult(written);
         }
     }
 
@@ -135,6 +140,57 @@ public sealed class SelfManagedCertificateSourceTests
     }
 
     [Fact]
+    public async Task A_certificate_from_a_new_CA_is_served_only_from_the_round_after_that_CA_was_published()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new FakeStore();
+        var settings = Settings with { CaLifetime = TimeSpan.FromDays(300), CertLifetime = TimeSpan.FromDays(250) };
+        var (a, sourceA) = NewReplica(store, time, settings);
+        var (b, sourceB) = NewReplica(store, time, settings);
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(170));
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+        var beforeRotation = a.Current!.Thumbprint;
+        Assert.Equal(beforeRotation, b.Current!.Thumbprint);
+
+        time.Advance(TimeSpan.FromDays(31));
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+
+        // The new CA is published with the old one; both replicas still serve the old CA's certificate.
+        Assert.Equal(store.Stored!.Bundle.CaPem, store.Published[^1]);
+        Assert.Equal(beforeRotation, a.Current!.Thumbprint);
+        Assert.Equal(beforeRotation, b.Current!.Thumbprint);
+        AssertChainsTo(a.Current, store.Stored.Bundle.CaPem);
+
+        time.Advance(settings.CheckInterval);
+        await sourceA.SyncOnceAsync(CancellationToken.None);
+        await sourceB.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(X509Certificate2.CreateFromPem(store.Stored.Bundle.CertPem).Thumbprint, a.Current!.Thumbprint);
+        Assert.Equal(a.Current.Thumbprint, b.Current!.Thumbprint);
+        AssertChainsTo(a.Current, store.Stored.Bundle.CaPem);
+    }
+
+    [Fact]
+    public async Task Webhook_configurations_created_again_without_a_caBundle_get_it_back_in_the_next_round()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new FakeStore();
+        var (_, source) = NewReplica(store, time);
+        await source.SyncOnceAsync(CancellationToken.None);
+        Assert.Equal(store.Stored!.Bundle.CaPem, store.InConfigurations);
+
+        store.InConfigurations = null;
+        time.Advance(Settings.CheckInterval);
+        await source.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(store.Stored.Bundle.CaPem, store.InConfigurations);
+    }
+
+    [Fact]
     public async Task A_lost_renewal_race_adopts_the_winners_bundle()
     {
         var time = new FakeTimeProvider(Start);
@@ -204,17 +260,8 @@ public sealed class SelfManagedCertificateSourceTests
         Assert.Equal(new DateTimeOffset(serving.Current!.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), observed);
     }
 
-    private static void AssertChainsTo(X509Certificate2 cert, string caPem)
-    {
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPem(caPem);
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = cert.NotBefore.AddHours(1);
-        Assert.True(chain.Build(cert), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
-    }
+    private static void AssertChainsTo(X509Certificate2 cert, string caPem) =>
+        Assert.True(CertificateFactory.ChainsTo(cert, caPem, cert.NotBefore.AddHours(1)), $"{cert.Subject} does not chain to the bundle");
 }
 
 /// <summary>A meter factory for tests (each test gets its own meters).</summary>
