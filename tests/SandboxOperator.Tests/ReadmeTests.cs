@@ -34,7 +34,8 @@ public sealed partial class ReadmeTests
         var commands = new List<Command>();
         foreach (Match block in ShBlock().Matches(File.ReadAllText(Path.Combine(Root, "README.md"))))
         {
-            foreach (var raw in block.Groups[1].Value.Split('\n'))
+            // A line ending in a backslash continues on the next, as in the shell.
+            foreach (var raw in block.Groups[1].Value.Replace("\\\n", " ", StringComparison.Ordinal).Split('\n'))
             {
                 var line = raw.Trim();
                 if (line.Length == 0 || line.StartsWith('#'))
@@ -102,7 +103,7 @@ public sealed partial class ReadmeTests
     [SkippableFact]
     public async Task The_operator_without_a_cluster_starts_from_the_repository_root_and_decides_reviews()
     {
-        var command = Assert.Single(Commands(), c => c.Text.StartsWith(Operator, StringComparison.Ordinal)).Text;
+        var command = Assert.Single(Commands(), c => c.Text.StartsWith(Operator, StringComparison.Ordinal) && c.Text.Contains("--state-dir", StringComparison.Ordinal)).Text;
         foreach (var port in new[] { 9443, 8081, 8080 })
         {
             Skip.IfNot(PortIsFree(port), $"port {port} is in use by another process; the README command serves on its default ports");
@@ -195,9 +196,12 @@ public sealed partial class ReadmeTests
                     {
                         if (words[i] == "--set")
                         {
-                            var (key, value) = (words[i + 1].Split('=')[0], words[i + 1].Split('=')[1]);
-                            Assert.Contains(value, ((YamlSequenceNode)Yaml(Path.Combine(Root, "charts", "sandbox-operator", "values.schema.json"))["properties"][key]["enum"]).Select(n => ((YamlScalarNode)n).Value));
-                            Assert.NotNull(At(values, key));
+                            var (key, value) = (words[i + 1].Split('=')[0], words[i + 1].Split('=', 2)[1]);
+                            Assert.True(At(values, key) is not null, $"{part}: values.yaml has no {key}");
+                            if (SchemaAt(key) is YamlMappingNode schema && schema.Children.TryGetValue(new YamlScalarNode("enum"), out var allowed))
+                            {
+                                Assert.Contains(value, ((YamlSequenceNode)allowed).Select(n => ((YamlScalarNode)n).Value));
+                            }
                         }
                     }
 
@@ -213,15 +217,32 @@ public sealed partial class ReadmeTests
                     Assert.Equal(expected, words[^1]);
                     break;
                 case ("kubectl", "apply"):
-                    var (docs, errors) = SandboxOperator.Policy.Manifests.ManifestParser.Parse(File.ReadAllText(Path.Combine(Root, words[3])), words[3]);
-                    Assert.Empty(errors);
+                    var target = Path.Combine(Root, words[3]);
+                    var files = Directory.Exists(target) ? Directory.GetFiles(target, "*.yaml") : [target];
+                    var docs = files.SelectMany(f =>
+                    {
+                        var (parsed, errors) = SandboxOperator.Policy.Manifests.ManifestParser.Parse(File.ReadAllText(f), f);
+                        Assert.Empty(errors);
+                        return parsed;
+                    }).ToList();
                     Assert.Contains(docs, d => d.Kind == "AgentWorkload" && d.Name == "code-runner" && d.Namespace == "tools");
                     break;
-                case ("kubectl", "-n"):
-                    var resource = words[4];
+                case ("kubectl", "-n" or "get"):
+                    var verbAt = words[1] == "-n" ? 3 : 1;
+                    var resource = words[verbAt + 1];
                     string[] known = [((YamlScalarNode)names["plural"]).Value!, .. ((YamlSequenceNode)names["shortNames"]).Select(n => ((YamlScalarNode)n).Value!)];
+                    if (resource == "configmap")
+                    {
+                        // The policy the chart renders, read back for the operator run outside the cluster.
+                        var configMap = File.ReadAllText(Path.Combine(Root, "charts", "sandbox-operator", "templates", "configmap.yaml"));
+                        Assert.Equal("sandbox-operator-config", words[verbAt + 2]);
+                        Assert.Contains("-config", configMap, StringComparison.Ordinal);
+                        Assert.Contains("policy.yaml", configMap, StringComparison.Ordinal);
+                        break;
+                    }
+
                     Assert.Contains(resource, known);
-                    if (words[3] == "get")
+                    if (words[verbAt] == "get")
                     {
                         Assert.Equal(["TYPE", "TIER", "RUNTIME", "READY"], columns.Take(4));
                     }
@@ -241,6 +262,33 @@ public sealed partial class ReadmeTests
         }
 
         Assert.True(checkedParts >= 9, $"only {checkedParts} command parts checked");
+    }
+
+    /// <summary>The schema of a dotted values key in values.schema.json, or null.</summary>
+    private static YamlNode? SchemaAt(string dotted)
+    {
+        YamlNode node = Yaml(Path.Combine(Root, "charts", "sandbox-operator", "values.schema.json"));
+        foreach (var key in dotted.Split('.'))
+        {
+            if (node is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode("properties"), out var properties)
+                || properties is not YamlMappingNode props || !props.Children.TryGetValue(new YamlScalarNode(key), out node!))
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
+    [Fact]
+    public void Every_flag_of_a_readme_operator_command_is_one_the_operator_documents()
+    {
+        var usage = SandboxOperator.Webhook.Hosting.OperatorOptionsReader.Usage;
+        var flags = Commands().Where(c => c.Text.StartsWith(Operator, StringComparison.Ordinal))
+            .SelectMany(c => c.Text[Operator.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("--", StringComparison.Ordinal)))
+            .ToList();
+        Assert.NotEmpty(flags);
+        Assert.All(flags, f => Assert.Contains(f + " ", usage, StringComparison.Ordinal));
     }
 
     private static YamlNode Yaml(string path)
