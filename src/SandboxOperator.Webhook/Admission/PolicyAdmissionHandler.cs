@@ -29,7 +29,9 @@ namespace SandboxOperator.Webhook.Admission;
 /// and a pod is claimed by its AgentWorkload's selector, so nothing in the pod says a claim is missing:
 /// only a read from the API server sees an AgentWorkload created just before the pod (one
 /// <c>kubectl apply</c> of both). The cost is one LIST per review (and a GET for an unknown namespace, or for
-/// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.</para>
+/// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.
+/// One exception: <c>/mutate</c> called again for a managed pod that already carries all the cache's decision would
+/// add (the reinvocation after another plugin's change) answers from the cache; <c>/validate</c> always reads.</para>
 /// <para>A kind the policy does not cover is denied: the webhook configuration routes only covered kinds, so such a
 /// review means it cannot judge what it is asked to, and it does not guess "allowed".</para>
 /// </remarks>
@@ -62,9 +64,21 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             return new ValueTask<AdmissionOutcome>(Unavailable($"the sandbox policy cannot decide from a stale view of the cluster: {stale}; retry shortly"));
         }
 
-        return live is null
-            ? new ValueTask<AdmissionOutcome>(Decide(call, source.Current))
-            : DecideOnLiveStateAsync(call, live, cancellationToken);
+        if (live is null)
+        {
+            return new ValueTask<AdmissionOutcome>(Decide(call, source.Current));
+        }
+
+        if (call.Webhook == WebhookKind.Mutate && Decide(call, source.Current) is { Decision: { Tier: not null, MutationPatch.Count: 0 } } settled)
+        {
+            // A managed pod that already carries everything the cache's decision would give it, the operator's
+            // labels included: the mutating webhook called again after another plugin changed the pod (the
+            // RuntimeClass plugin does, for every class with scheduling or overhead). Nothing to add, so no read;
+            // /validate still reads live and refuses the pod if those labels are not the truth.
+            return new ValueTask<AdmissionOutcome>(settled);
+        }
+
+        return DecideOnLiveStateAsync(call, live, cancellationToken);
     }
 
     private async ValueTask<AdmissionOutcome> DecideOnLiveStateAsync(AdmissionCall call, ILiveClusterReader reader, CancellationToken cancellationToken)

@@ -127,6 +127,29 @@ public sealed class PolicyAdmissionHandlerTests
     }
 
     [Fact]
+    public async Task Mutate_called_again_for_a_pod_that_holds_the_caches_decision_reads_nothing_and_validate_still_reads()
+    {
+        var cache = new ClusterSnapshot(namespaces: [new("tools", new Dictionary<string, string>())], workloads: [Runner]);
+        var first = AdmissionEvaluator.Evaluate(new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "p", Pod), PolicyConfig.Default, cache);
+        var mutated = JsonSerializer.SerializeToElement(Policy.Json.JsonPatch.Apply(System.Text.Json.Nodes.JsonNode.Parse(Pod.GetRawText()), first.MutationPatch));
+        var reader = new Reader([Runner]);
+        var handler = new PolicyAdmissionHandler(PolicyConfig.Default, new Source(cache), reader);
+
+        var again = await handler.HandleAsync(new AdmissionCall(WebhookKind.Mutate, "u", new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "p", mutated), "p"), default);
+        Assert.Empty(reader.Reads);
+        Assert.Equal((true, null), (again.Allowed, again.Patch));
+
+        var validated = await handler.HandleAsync(new AdmissionCall(WebhookKind.Validate, "u", new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "p", mutated, MutationApplied: true), "p"), default);
+        Assert.Equal(["workloads tools"], reader.Reads);
+        Assert.True(validated.Allowed, validated.Message);
+
+        // A first call, on a pod without the operator's labels, reads.
+        reader.Reads.Clear();
+        await handler.HandleAsync(Call("Pod"), default);
+        Assert.Equal(["workloads tools"], reader.Reads);
+    }
+
+    [Fact]
     public async Task Without_a_live_reader_the_static_state_is_authoritative()
     {
         var outcome = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(new ClusterSnapshot(workloads: [Runner]))).HandleAsync(Call("Pod"), default);
