@@ -31,7 +31,5 @@ public static class PodCompliance
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>
-    public static bool BelongsTo(PodFacts pod, AgentWorkload workload) =>
-        (pod.Labels.TryGetValue(WellKnown.WorkloadLabel, out var name) && name == workload.Name)
-        || LabelSelectorMatcher.Matches(workload.Spec.Selector, pod.Labels);
+    public static bool BelongsTo(PodFacts pod, AgentWorkload workload) => WorkloadClaims.Claims(workload, pod.Labels);
 }

@@ -58,14 +58,18 @@ public static class AgentWorkloadReader
         }
         else
         {
-            ReadSpec(specEl, spec, rejectUnknownSpecFields, errors);
+            spec = ReadSpec(specEl, rejectUnknownSpecFields, errors);
         }
 
         return errors.Count == 0 ? (new AgentWorkload(ns, name!, spec, generation), errors) : (null, errors);
     }
 
-    private static void ReadSpec(JsonElement specEl, AgentWorkloadSpec spec, bool rejectUnknown, List<FieldError> errors)
+    private static AgentWorkloadSpec ReadSpec(JsonElement specEl, bool rejectUnknown, List<FieldError> errors)
     {
+        var type = default(WorkloadType);
+        RiskTier? riskTier = null;
+        WorkloadTraits? traits = null;
+        LabelSelector? selector = null;
         if (rejectUnknown)
         {
             RejectUnknown(specEl, "spec", SpecFields, errors);
@@ -75,14 +79,14 @@ public static class AgentWorkloadReader
         {
             errors.Add(new FieldError("spec.type", $"Required value: one of {string.Join(", ", Enum.GetNames<WorkloadType>())}"));
         }
-        else if (ParseEnum<WorkloadType>(typeEl, "spec.type", errors) is { } type)
+        else if (ParseEnum<WorkloadType>(typeEl, "spec.type", errors) is { } parsed)
         {
-            spec.Type = type;
+            type = parsed;
         }
 
         if (specEl.TryGetProperty("riskTier", out var tierEl) && tierEl.ValueKind != JsonValueKind.Null)
         {
-            spec.RiskTier = ParseEnum<RiskTier>(tierEl, "spec.riskTier", errors);
+            riskTier = ParseEnum<RiskTier>(tierEl, "spec.riskTier", errors);
         }
 
         if (specEl.TryGetProperty("traits", out var traitsEl) && traitsEl.ValueKind != JsonValueKind.Null)
@@ -94,7 +98,7 @@ public static class AgentWorkloadReader
             else
             {
                 RejectUnknown(traitsEl, "spec.traits", TraitFields, errors);
-                spec.Traits = new WorkloadTraits
+                traits = new WorkloadTraits
                 {
                     ExecutesUntrustedCode = OptionalBool(traitsEl, "executesUntrustedCode", "spec.traits", errors),
                     ProcessesUntrustedContent = OptionalBool(traitsEl, "processesUntrustedContent", "spec.traits", errors),
@@ -105,8 +109,10 @@ public static class AgentWorkloadReader
 
         if (specEl.TryGetProperty("selector", out var selEl) && selEl.ValueKind != JsonValueKind.Null)
         {
-            spec.Selector = ReadSelector(selEl, "spec.selector", errors);
+            selector = ReadSelector(selEl, "spec.selector", errors);
         }
+
+        return new AgentWorkloadSpec { Type = type, RiskTier = riskTier, Traits = traits, Selector = selector };
     }
 
     private static LabelSelector? ReadSelector(JsonElement el, string path, List<FieldError> errors)
@@ -118,7 +124,8 @@ public static class AgentWorkloadReader
         }
 
         RejectUnknown(el, path, SelectorFields, errors);
-        var selector = new LabelSelector();
+        Dictionary<string, string>? matchLabels = null;
+        List<LabelSelectorRequirement>? matchExpressions = null;
         if (el.TryGetProperty("matchLabels", out var ml) && ml.ValueKind != JsonValueKind.Null)
         {
             if (ml.ValueKind != JsonValueKind.Object)
@@ -127,7 +134,7 @@ public static class AgentWorkloadReader
             }
             else
             {
-                selector.MatchLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+                matchLabels = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var p in ml.EnumerateObject())
                 {
                     if (p.Value.ValueKind != JsonValueKind.String)
@@ -136,7 +143,7 @@ public static class AgentWorkloadReader
                         continue;
                     }
 
-                    selector.MatchLabels[p.Name] = p.Value.GetString()!;
+                    matchLabels[p.Name] = p.Value.GetString()!;
                 }
             }
         }
@@ -149,20 +156,20 @@ public static class AgentWorkloadReader
             }
             else
             {
-                selector.MatchExpressions = [];
+                matchExpressions = [];
                 var i = 0;
                 foreach (var item in me.EnumerateArray())
                 {
                     var at = $"{path}.matchExpressions[{i++}]";
                     if (ReadRequirement(item, at, errors) is { } req)
                     {
-                        selector.MatchExpressions.Add(req);
+                        matchExpressions.Add(req);
                     }
                 }
             }
         }
 
-        return selector;
+        return new LabelSelector { MatchLabels = matchLabels, MatchExpressions = matchExpressions };
     }
 
     private static LabelSelectorRequirement? ReadRequirement(JsonElement item, string at, List<FieldError> errors)

@@ -26,7 +26,7 @@ public static class PodClassifier
         for (var i = 0; i < candidates.Count; i++)
         {
             var w = candidates[i];
-            if (w.Name != workloadLabel && !LabelSelectorMatcher.Matches(w.Spec.Selector, pod.Labels))
+            if (!WorkloadClaims.Claims(w, pod.Labels))
             {
                 continue;
             }

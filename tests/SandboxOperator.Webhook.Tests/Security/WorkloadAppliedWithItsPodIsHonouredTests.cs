@@ -43,7 +43,13 @@ public sealed class WorkloadAppliedWithItsPodIsHonouredTests
                 // Claimed by the workload's selector only: nothing in the pod says a claim is missing.
                 pod.Metadata.Labels.Remove(WellKnown.WorkloadLabel);
                 pod.Metadata.Labels["app"] = name;
-                workload.Spec.Selector = new Policy.Api.LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } };
+                workload.Spec = new Policy.Api.AgentWorkloadSpec
+                {
+                    Type = workload.Spec.Type,
+                    RiskTier = workload.Spec.RiskTier,
+                    Traits = workload.Spec.Traits,
+                    Selector = new Policy.Api.LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+                };
             }
 
             await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonNode.Parse(KubernetesJson.Serialize(workload))!, WellKnown.Group, WellKnown.Version, "tools", WellKnown.Plural);
