@@ -57,24 +57,34 @@ internal static class ApiServerProcess
             await client.CustomObjects.CreateNamespacedCustomObjectAsync(
                 new V1Alpha1AgentWorkload { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = new AgentWorkloadSpec { Type = wtype } },
                 WellKnown.Group, WellKnown.Version, ns, WellKnown.Plural, cancellationToken: ct);
-            var (rc, pool) = wtype switch
+            var (rc, pool, tier, runtime) = wtype switch
             {
-                WorkloadType.Tool => ("gvisor", "gvisor"),
-                WorkloadType.Internal => ((string?)null, (string?)null),
-                _ => ("kata", "kata"),
+                WorkloadType.Tool => ("gvisor", "gvisor", "medium", "gvisor"),
+                WorkloadType.Internal => ((string?)null, (string?)null, "low", "runc"),
+                _ => ("kata", "kata", "high", "kata"),
             };
             for (var p = 0; p < podsPerWorkload; p++)
             {
-                // One workload in a hundred has a pod that slipped past admission (no RuntimeClass).
+                // One workload in a hundred has a pod that slipped past admission (no RuntimeClass, none of the
+                // operator's labels); the others carry what the webhook writes.
                 var slipped = p == 0 && i % 100 == 7 && rc is not null;
+                var labels = new Dictionary<string, string> { [WellKnown.WorkloadLabel] = name, ["app"] = name };
+                var annotations = new Dictionary<string, string> { ["kubectl.kubernetes.io/default-container"] = "main" };
+                if (!slipped)
+                {
+                    labels[WellKnown.TierLabel] = tier;
+                    labels[WellKnown.RuntimeLabel] = runtime;
+                    annotations[WellKnown.ReasonsAnnotation] = $"AgentWorkload {name}: type {wtype}";
+                }
+
                 await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
                 {
                     Metadata = new V1ObjectMeta
                     {
                         Name = $"{name}-{p}",
                         NamespaceProperty = ns,
-                        Labels = new Dictionary<string, string> { [WellKnown.WorkloadLabel] = name, ["app"] = name },
-                        Annotations = new Dictionary<string, string> { ["kubectl.kubernetes.io/default-container"] = "main" },
+                        Labels = labels,
+                        Annotations = annotations,
                     },
                     Spec = new V1PodSpec
                     {

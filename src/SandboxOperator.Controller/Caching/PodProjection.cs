@@ -20,6 +20,19 @@ public sealed class PodProjection
     private static readonly IReadOnlyList<ContainerView> NoContainers = [];
     private static readonly PodProjection Shared = new();
 
+    /// <summary>
+    /// The serializer options KubernetesClient itself uses (its converters for quantities, int-or-string and times),
+    /// taken once through its public hook so a pod becomes a document without an intermediate string.
+    /// </summary>
+    private static readonly JsonSerializerOptions KubernetesOptions = CaptureKubernetesOptions();
+
+    private static JsonSerializerOptions CaptureKubernetesOptions()
+    {
+        JsonSerializerOptions? captured = null;
+        KubernetesJson.AddJsonOptions(o => captured = o);
+        return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its serializer options");
+    }
+
     private readonly ValuePool<string> _strings = new();
     private readonly ValuePool<Toleration> _tolerations = new(4096);
 
@@ -32,8 +45,7 @@ public sealed class PodProjection
         var name = pod.Metadata?.Name ?? "";
         var uid = pod.Metadata?.Uid ?? "";
         var phase = pod.Status?.Phase is { } p ? _strings.Share(p) : null;
-        var json = KubernetesJson.Serialize(pod);
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonSerializer.SerializeToDocument(pod, KubernetesOptions);
         var (view, errors) = PodSpecReader.Read(doc.RootElement);
         if (view is null)
         {
