@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Controller.Reconciling;
+using SandboxOperator.Controller.Reporting;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Decisions;
@@ -53,6 +54,12 @@ public sealed class SandboxController : IDisposable
         RuntimeClasses = new ReconcileLoop(RuntimeClassReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.RuntimeClass"));
         Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
         PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
+        if (options.PolicyReports is { } limits)
+        {
+            var reportLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.PolicyReports");
+            PolicyReports = new PolicyReportAudit(Cache, policy, limits, new PolicyReportWriter(client, reportLogger), _metrics, reportLogger);
+        }
+
         _metrics.SetWorkloadsSource(CountWorkloads);
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
@@ -93,6 +100,9 @@ public sealed class SandboxController : IDisposable
     public RuntimeClassReconciler RuntimeClassReconciler { get; }
 
     public PodAudit PodAudit { get; }
+
+    /// <summary>The PolicyReport audit, run after each pod audit pass; null unless <see cref="SandboxControllerOptions.PolicyReports"/> is set.</summary>
+    public PolicyReportAudit? PolicyReports { get; }
 
     public EventRecorder Events { get; }
 
@@ -315,6 +325,10 @@ public sealed class SandboxController : IDisposable
             try
             {
                 await PodAudit.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                if (PolicyReports is not null)
+                {
+                    await PolicyReports.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

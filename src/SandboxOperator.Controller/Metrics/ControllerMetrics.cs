@@ -9,7 +9,8 @@ namespace SandboxOperator.Controller.Metrics;
 /// Prometheus exporter (which appends <c>_total</c> to counters and the unit to the name) exports exactly
 /// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
 /// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
-/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_misconfigured_nodes</c> and <c>agentsandbox_leader</c>.
+/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_misconfigured_nodes</c>, <c>agentsandbox_leader</c> and
+/// <c>agentsandbox_policy_reports_total{outcome}</c>.
 /// </summary>
 public sealed class ControllerMetrics : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class ControllerMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _reconciles;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _policyReports;
     private readonly ConcurrentDictionary<string, WorkQueue> _queues = new(StringComparer.Ordinal);
     private Func<IEnumerable<Measurement<long>>> _workloads = () => [];
     private long _noncompliantPods;
@@ -38,6 +40,8 @@ public sealed class ControllerMetrics : IDisposable
             "Pods that break the sandbox policy (found by the background pod audit).");
         _meter.CreateObservableGauge("agentsandbox_misconfigured_nodes", () => Interlocked.Read(ref _misconfiguredNodes), null,
             "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
+        _policyReports = _meter.CreateCounter<long>("agentsandbox_policy_reports", null,
+            "PolicyReports and ClusterPolicyReports handled by the report audit, by outcome (created, updated, unchanged, deleted, failed).");
         _meter.CreateObservableGauge("agentsandbox_leader", () => Volatile.Read(ref _leader), null, "1 while this replica holds the controller lease.");
     }
 
@@ -55,6 +59,18 @@ public sealed class ControllerMetrics : IDisposable
     public void SetNoncompliantPods(long count) => Interlocked.Exchange(ref _noncompliantPods, count);
 
     public void SetMisconfiguredNodes(long count) => Interlocked.Exchange(ref _misconfiguredNodes, count);
+
+    /// <summary>Counts one report audit pass's outcomes (zero counts add nothing).</summary>
+    public void RecordPolicyReports(Reporting.ReportWrites writes)
+    {
+        foreach (var (outcome, count) in (ReadOnlySpan<(string, int)>)[("created", writes.Created), ("updated", writes.Updated), ("unchanged", writes.Unchanged), ("deleted", writes.Deleted), ("failed", writes.Failed)])
+        {
+            if (count > 0)
+            {
+                _policyReports.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
+    }
 
     public void SetLeader(bool leader) => Volatile.Write(ref _leader, leader ? 1 : 0);
 

@@ -22,12 +22,7 @@ public static class PodCompliance
             return [new Violation("unreadable", "pod", $"the pod cannot be read: {pod.ReadError}")];
         }
 
-        var classification = PodClassifier.Classify(view, pod.Namespace, config, state);
-        var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        return [
-            .. PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state),
-            .. OperatorLabels.Mismatches(view, OperatorLabels.For(classification, runtime)),
-        ];
+        return PodVerdict.Evaluate(view, pod.Namespace, config, state).Violations;
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>
