@@ -1,7 +1,7 @@
 using SandboxOperator.Controller.Caching;
-using SandboxOperator.Controller.Reconciling;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
 
