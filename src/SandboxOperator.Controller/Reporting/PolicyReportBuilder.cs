@@ -25,7 +25,7 @@ public static class PolicyReportBuilder
     public const string NodePolicy = "agentsandbox-node-pools";
 
     /// <summary>The rule of a pod the audit cannot read (result <c>error</c>).</summary>
-    public const string UnreadableRule = "unreadable";
+    public const string UnreadableRule = RuleIds.Unreadable;
 
     /// <summary>A node carries the label of at most one pool.</summary>
     public const string NodeLabelsRule = "node-pool-labels";

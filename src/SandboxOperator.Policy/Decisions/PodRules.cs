@@ -28,18 +28,18 @@ public static class PodRules
 {
     public static IReadOnlyList<PodRule> All { get; } =
     [
-        new("kata-required", "MCP server pods and pods in Kata-enforced namespaces run in Kata", PodRuleScope.Every),
-        new("runtime-too-weak", "the runtime is at least as strong as the tier needs", PodRuleScope.Managed),
-        new("pool-separation", "the pod cannot land on another runtime's node pool", PodRuleScope.OutsideInfrastructure),
-        new("pool-unreachable", "the pod can reach its own runtime's node pool", PodRuleScope.OutsideInfrastructure),
-        new("seccomp-unconfined", "no seccomp profile Unconfined", PodRuleScope.Managed),
-        new("seccomp-missing", "every container has a seccomp profile in effect", PodRuleScope.Managed),
-        new("host-network", "no hostNetwork", PodRuleScope.HighOrMedium),
-        new("host-pid", "no hostPID", PodRuleScope.HighOrMedium),
-        new("host-ipc", "no hostIPC", PodRuleScope.HighOrMedium),
-        new("privileged", "no privileged container", PodRuleScope.HighOrMedium),
-        new("host-path", "no hostPath volume", PodRuleScope.HighOrMedium),
-        new("operator-labels", "the operator's labels state the decision", PodRuleScope.Every),
+        new(RuleIds.KataRequired, "MCP server pods and pods in Kata-enforced namespaces run in Kata", PodRuleScope.Every),
+        new(RuleIds.RuntimeTooWeak, "the runtime is at least as strong as the tier needs", PodRuleScope.Managed),
+        new(RuleIds.PoolSeparation, "the pod cannot land on another runtime's node pool", PodRuleScope.OutsideInfrastructure),
+        new(RuleIds.PoolUnreachable, "the pod can reach its own runtime's node pool", PodRuleScope.OutsideInfrastructure),
+        new(RuleIds.SeccompUnconfined, "no seccomp profile Unconfined", PodRuleScope.Managed),
+        new(RuleIds.SeccompMissing, "every container has a seccomp profile in effect", PodRuleScope.Managed),
+        new(RuleIds.HostNetwork, "no hostNetwork", PodRuleScope.HighOrMedium),
+        new(RuleIds.HostPid, "no hostPID", PodRuleScope.HighOrMedium),
+        new(RuleIds.HostIpc, "no hostIPC", PodRuleScope.HighOrMedium),
+        new(RuleIds.Privileged, "no privileged container", PodRuleScope.HighOrMedium),
+        new(RuleIds.HostPath, "no hostPath volume", PodRuleScope.HighOrMedium),
+        new(RuleIds.OperatorLabels, "the operator's labels state the decision", PodRuleScope.Every),
     ];
 
     /// <summary>The rule of <paramref name="id"/>, or null for an id outside the catalogue.</summary>
