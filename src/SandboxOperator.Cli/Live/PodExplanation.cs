@@ -40,6 +40,13 @@ internal sealed record PodExplanation(
                 $"the pod cannot be read ({pod.Error}); admission would refuse such a pod (code 400)", pod.Error);
         }
 
+        if (config.ExcludedNamespaces.Contains(pod.Namespace))
+        {
+            // As admission: neither webhook judges a pod here.
+            return new PodExplanation(pod.Namespace, pod.Name, "not covered", null, [], "", view.RuntimeClassNameSet ? view.RuntimeClassName : null, null, "", [], [], [],
+                $"namespace {pod.Namespace} is excluded from the policy (excludedNamespaces): no webhook judges its pods", null);
+        }
+
         var verdict = PodVerdict.Judge(view, pod.Namespace, config, state);
         var c = verdict.Classification;
         var needed = c.KataRequiredBecause is not null ? SandboxRuntime.Kata : c.Tier is { } t ? TierNames.RuntimeFor(t) : (SandboxRuntime?)null;
@@ -72,7 +79,7 @@ internal sealed record PodExplanation(
     public void WriteTable(TextWriter w, string policyFrom)
     {
         w.WriteLine($"Pod:       {Namespace}/{Name}");
-        if (Error is not null)
+        if (Error is not null || Rules.Count == 0)
         {
             w.WriteLine($"Verdict:   {Verdict}");
             return;

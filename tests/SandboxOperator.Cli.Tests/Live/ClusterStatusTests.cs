@@ -83,6 +83,11 @@ public sealed class ClusterStatusTests
         Assert.Contains("kata-required", mcp.DeniedBy);
         Assert.NotEmpty(mcp.Reasons);
 
+        var system = PodExplanation.Explain(Pod("kube-system", "kube-proxy", "{}", null), PolicyConfig.Default, State);
+        Assert.Equal(("not covered", "namespace kube-system is excluded from the policy (excludedNamespaces): no webhook judges its pods"), (system.Tier, system.Verdict));
+        Assert.Empty(system.Rules);
+        Assert.True(system.Compliant);
+
         var broken = PodExplanation.Explain(new LivePod("ns", "broken", "Running", null, "spec.hostNetwork: expected a boolean"), PolicyConfig.Default, State);
         Assert.Equal("the pod cannot be read (spec.hostNetwork: expected a boolean); admission would refuse such a pod (code 400)", broken.Verdict);
         Assert.False(broken.Compliant);
