@@ -1,0 +1,179 @@
+using System.Text.Json.Nodes;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Manifests;
+using SandboxOperator.Policy.State;
+
+namespace SandboxOperator.Cli.Tests;
+
+/// <summary>The what-if comparison (<see cref="WhatIf"/>, <see cref="WhatIfTally"/>) on objects shaped as the API server returns them.</summary>
+public sealed class WhatIfTests
+{
+    private static readonly PolicyConfig Current = PolicyConfig.Default;
+
+    private static readonly ClusterSnapshot State = new(
+        workloads: [new AgentWorkload("apps", "coder", new AgentWorkloadSpec { Type = WorkloadType.Agent, Selector = new LabelSelector { MatchLabels = new() { ["app"] = "coder" } } })],
+        runtimeClasses: [new RuntimeClassInfo("kata", "kata-qemu", new Dictionary<string, string>(), []), new RuntimeClassInfo("kata-clh", "kata-clh", new Dictionary<string, string>(), [])]);
+
+    private static JsonObject PodSpec(bool privileged = false)
+    {
+        var container = new JsonObject { ["name"] = "c", ["image"] = "x" };
+        if (privileged)
+        {
+            container["securityContext"] = new JsonObject { ["privileged"] = true };
+        }
+
+        return new JsonObject { ["containers"] = new JsonArray(container) };
+    }
+
+    private static JsonObject Meta(string ns, string name, string app, string? ownerKind = null, string? owner = null)
+    {
+        var meta = new JsonObject { ["name"] = name, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = app } };
+        if (ownerKind is not null)
+        {
+            meta["ownerReferences"] = new JsonArray(new JsonObject { ["apiVersion"] = "x/v1", ["kind"] = ownerKind, ["name"] = owner, ["uid"] = "u", ["controller"] = true });
+        }
+
+        return meta;
+    }
+
+    private static JsonObject Template(string app, bool privileged = false) =>
+        new() { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = app } }, ["spec"] = PodSpec(privileged) };
+
+    private static ManifestDocument Deployment(string ns, string name, string app, bool privileged = false) => new("cluster", 0, new JsonObject
+    {
+        ["apiVersion"] = "apps/v1",
+        ["kind"] = "Deployment",
+        ["metadata"] = Meta(ns, name, app),
+        ["spec"] = new JsonObject { ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = app } }, ["template"] = Template(app, privileged) },
+    });
+
+    /// <summary>A ReplicaSet, Job or Pod with a controller ownerReference, as its controller creates it.</summary>
+    private static ManifestDocument Owned(string kind, string ns, string name, string ownerKind, string owner, string app, string? phase = null)
+    {
+        var obj = new JsonObject
+        {
+            ["apiVersion"] = kind switch { "Pod" => "v1", "Job" => "batch/v1", _ => "apps/v1" },
+            ["kind"] = kind,
+            ["metadata"] = Meta(ns, name, app, ownerKind, owner),
+            ["spec"] = kind == "Pod" ? PodSpec() : new JsonObject { ["template"] = Template(app) },
+        };
+        if (phase is not null)
+        {
+            obj["status"] = new JsonObject { ["phase"] = phase };
+        }
+
+        return new ManifestDocument("cluster", 0, obj);
+    }
+
+    private static ManifestDocument BarePod(string ns, string name, string app) =>
+        new("cluster", 0, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = Meta(ns, name, app), ["spec"] = PodSpec() });
+
+    public static TheoryData<string, ManifestDocument, PolicyConfig, bool, bool, bool, string[]> Comparisons() => new()
+    {
+        {
+            "same configuration", Deployment("apps", "web", "web"), Current, false, false, false, []
+        },
+        {
+            "namespace enforced into Kata", Deployment("apps", "web", "web"), Current with { EnforcedNamespaces = new HashSet<string> { "apps" } }, true, true, false,
+            ["runtime unmanaged -> Kata (RuntimeClass kata)", "tier unmanaged -> High"]
+        },
+        {
+            "Kata's RuntimeClass renamed", Deployment("apps", "coder", "coder"), Current with { Kata = RuntimeSettings.DefaultKata with { RuntimeClassName = "kata-clh", Handler = "kata-clh" } }, true, true, false,
+            ["runtime Kata (RuntimeClass kata) -> Kata (RuntimeClass kata-clh)"]
+        },
+        {
+            "namespace excluded", Deployment("apps", "coder", "coder"), Current with { ExcludedNamespaces = new HashSet<string> { "kube-system", "apps" } }, true, false, false,
+            ["no longer covered by the policy"]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Comparisons))]
+    public void A_candidate_configuration_changes_what_it_should(string scenario, ManifestDocument doc, PolicyConfig candidate, bool changed, bool moves, bool denial, string[] changes)
+    {
+        var row = WhatIf.Compare(doc, Current, candidate, State);
+        Assert.True(changed == row.Changed, scenario);
+        Assert.True(moves == row.RuntimeMoves, scenario);
+        Assert.True(denial == row.NewDenial, scenario);
+        Assert.Equal(changes, row.Changes);
+        Assert.Equal(("Deployment", "apps"), (row.Kind, row.Namespace));
+    }
+
+    [Fact]
+    public void Audit_to_enforce_turns_a_violation_into_a_new_denial()
+    {
+        var row = WhatIf.Compare(Deployment("apps", "coder", "coder", privileged: true), Current with { Mode = EnforcementMode.Audit }, Current, State);
+        Assert.True(row.NewDenial);
+        Assert.False(row.RuntimeMoves);
+        Assert.Equal((true, false), (row.Current.Allowed, row.Candidate.Allowed));
+        Assert.StartsWith("newly denied: ", Assert.Single(row.Changes), StringComparison.Ordinal);
+        Assert.Contains("privileged", row.Changes[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pods_count_for_the_controller_that_owns_them_and_only_changes_are_kept()
+    {
+        var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
+        var tally = new WhatIfTally(Current, candidate, State);
+        tally.AddController(Deployment("apps", "web", "web"));
+        tally.AddController(Deployment("other", "web", "web"));
+        tally.Listed("Deployment");
+        tally.AddController(Owned("ReplicaSet", "apps", "web-1", "Deployment", "web", "web"));
+        tally.AddController(Owned("ReplicaSet", "other", "web-1", "Deployment", "web", "web"));
+        tally.Listed("ReplicaSet");
+        // CronJobs not served: a Job owned by one is compared itself.
+        tally.AddController(Owned("Job", "apps", "nightly-1", "CronJob", "nightly", "batch"));
+        tally.Listed("Job");
+
+        tally.AddPod(Owned("Pod", "apps", "web-1-a", "ReplicaSet", "web-1", "web"));
+        tally.AddPod(Owned("Pod", "apps", "web-1-b", "ReplicaSet", "web-1", "web"));
+        tally.AddPod(Owned("Pod", "apps", "web-1-old", "ReplicaSet", "web-1", "web", phase: "Succeeded"));
+        tally.AddPod(Owned("Pod", "other", "web-1-a", "ReplicaSet", "web-1", "web"));
+        tally.AddPod(Owned("Pod", "apps", "nightly-1-x", "Job", "nightly-1", "batch"));
+        tally.AddPod(Owned("Pod", "apps", "sandbox-a", "Sandbox", "s1", "agent"));
+        tally.AddPod(Owned("Pod", "apps", "sandbox-b", "Sandbox", "s1", "agent"));
+        tally.AddPod(Owned("Pod", "apps", "sandbox-c", "Sandbox", "s1", "agent"));
+        tally.AddPod(BarePod("apps", "debug", "debug"));
+        tally.AddPod(BarePod("other", "debug", "debug"));
+
+        var changed = tally.Changed.Select(c => ($"{c.Row.Kind}/{c.Row.Namespace}/{c.Row.Name}", c.Pods)).ToList();
+        Assert.Equal([("Deployment/apps/web", 2), ("Job/apps/nightly-1", 1), ("Pod/apps/debug", 1), ("Pod/apps/sandbox-a", 3)], changed);
+        // Two Deployments, one Job, the Sandbox's first pod and two bare pods; the ReplicaSets stand for nothing of their own.
+        Assert.Equal(6, tally.Evaluated);
+        Assert.Equal(9, tally.Pods);
+    }
+
+    [Fact]
+    public void Capacity_is_the_runtime_classs_overhead_times_the_pods_moving_into_the_pool()
+    {
+        var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
+        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State);
+        var coder = WhatIf.Compare(Deployment("apps", "coder", "coder"), Current, candidate, State);
+        Assert.False(coder.Changed);
+        var overheads = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["kata"] = new Dictionary<string, string> { ["cpu"] = "250m", ["memory"] = "160Mi" } };
+
+        var pool = Assert.Single(WhatIf.Capacity([(web, 3), (coder, 5)], candidate, overheads));
+        Assert.Equal((SandboxRuntime.Kata, "agentsandbox.io/pool=kata", "kata", 3), (pool.Runtime, pool.Pool, pool.RuntimeClassName, pool.Pods));
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "750m", ["memory"] = "480Mi" }, pool.Extra);
+        Assert.Equal("RuntimeClass kata overhead.podFixed", pool.Source);
+
+        var unknown = Assert.Single(WhatIf.Capacity([(web, 3)], candidate, new Dictionary<string, IReadOnlyDictionary<string, string>>()));
+        Assert.Null(unknown.Extra);
+        Assert.Equal("RuntimeClass kata does not exist: its overhead is unknown", unknown.Source);
+
+        var managed = Assert.Single(WhatIf.Capacity([(web, 4)], candidate with { ManageRuntimeClasses = true }, new Dictionary<string, IReadOnlyDictionary<string, string>>()));
+        Assert.Equal(new Dictionary<string, string> { ["cpu"] = "1", ["memory"] = "640Mi" }, managed.Extra);
+
+        Assert.Empty(WhatIf.Capacity([(web, 0)], candidate, overheads));
+    }
+
+    [Theory]
+    [InlineData("250m", 4, "1")]
+    [InlineData("160Mi", 3, "480Mi")]
+    [InlineData("1Gi", 2, "2Gi")]
+    [InlineData("0.5", 3, "1500m")]
+    [InlineData("100M", 10, "1G")]
+    public void Quantities_multiply_in_their_own_format(string quantity, int pods, string expected) =>
+        Assert.Equal(expected, WhatIf.Times(new Dictionary<string, string> { ["r"] = quantity }, pods)["r"]);
+}
