@@ -28,6 +28,12 @@ internal static class ClusterEvaluateCommand
             return EvaluateCommand.BadInput;
         }
 
+        if (options.PageSize < 1)
+        {
+            stderr.WriteLine($"error: --chunk-size: {options.PageSize} is not a positive number of objects");
+            return EvaluateCommand.BadInput;
+        }
+
         var candidate = PolicyConfig.Default;
         var candidateSource = "built-in defaults";
         if (options.CandidatePath is { } path)

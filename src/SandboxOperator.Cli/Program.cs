@@ -23,10 +23,15 @@ var operatorConfigMap = new Option<string>("--operator-configmap")
     Description = "With --cluster: the ConfigMap holding the operator's policy.yaml (the chart's <release fullname>-config).",
     DefaultValueFactory = _ => ClusterEvaluateCommand.DefaultConfigMap,
 };
+var chunkSize = new Option<int>("--chunk-size")
+{
+    Description = "With --cluster: objects per list request (limit/continue), as kubectl's --chunk-size.",
+    DefaultValueFactory = _ => 500,
+};
 
 var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does; or, with --cluster, compare a candidate configuration with the cluster's.")
 {
-    files, config, output, cluster, kubeconfig, context, operatorNamespace, operatorConfigMap,
+    files, config, output, cluster, kubeconfig, context, operatorNamespace, operatorConfigMap, chunkSize,
 };
 evaluate.SetAction(parse =>
 {
@@ -50,7 +55,7 @@ evaluate.SetAction(parse =>
 
     return ClusterEvaluateCommand.RunAsync(
         new ClusterEvaluateCommand.Options(parse.GetValue(config), parse.GetValue(output) ?? "table", parse.GetValue(kubeconfig), parse.GetValue(context),
-            parse.GetValue(operatorNamespace)!, parse.GetValue(operatorConfigMap)!),
+            parse.GetValue(operatorNamespace)!, parse.GetValue(operatorConfigMap)!, parse.GetValue(chunkSize)),
         Console.Out,
         Console.Error,
         CancellationToken.None).GetAwaiter().GetResult();

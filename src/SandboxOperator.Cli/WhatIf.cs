@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
@@ -20,9 +21,13 @@ internal sealed record Outcome(bool Covered, bool Allowed, RiskTier? Tier, Sandb
 }
 
 /// <summary>One object (pod controller, pod, AgentWorkload) under the cluster's configuration and under the candidate.</summary>
-internal sealed record WhatIfRow(string Kind, string Namespace, string Name, Outcome Current, Outcome Candidate)
+/// <param name="DeniedOnItsNode">
+/// For a pod the scheduler has placed: the candidate's denial of the pod on its current node (spec.nodeName) when the
+/// cluster's configuration admits it there, as a pod created again with the same spec.nodeName would meet it.
+/// </param>
+internal sealed record WhatIfRow(string Kind, string Namespace, string Name, Outcome Current, Outcome Candidate, string? DeniedOnItsNode = null)
 {
-    public bool Changed => Current.DiffersFrom(Candidate);
+    public bool Changed => Current.DiffersFrom(Candidate) || DeniedOnItsNode is not null;
 
     /// <summary>The pods would run with another runtime or RuntimeClass once recreated.</summary>
     public bool RuntimeMoves => Current.Covered && Candidate.Covered && (Current.Runtime != Candidate.Runtime || Current.RuntimeClassName != Candidate.RuntimeClassName);
@@ -43,6 +48,11 @@ internal sealed record WhatIfRow(string Kind, string Namespace, string Name, Out
             else if (!Current.Allowed && Candidate.Allowed)
             {
                 changes.Add("no longer denied");
+            }
+
+            if (DeniedOnItsNode is not null)
+            {
+                changes.Add($"denied if created again on its current node: {DeniedOnItsNode}");
             }
 
             if (Current.Covered != Candidate.Covered)
@@ -85,13 +95,35 @@ internal sealed record PoolCapacity(SandboxRuntime Runtime, string Pool, string 
 /// </summary>
 internal static class WhatIf
 {
+    /// <summary>
+    /// Compares one object. A pod that already has a node (<c>spec.nodeName</c>, set by the scheduler or by its
+    /// creator) is judged as its controller creates it again, without one, so the scheduler places it anew; its current
+    /// node is then judged separately (<see cref="WhatIfRow.DeniedOnItsNode"/>), so a pod pinned to its node is not
+    /// reported as admitted without a word.
+    /// </summary>
     public static WhatIfRow Compare(ManifestDocument doc, PolicyConfig current, PolicyConfig candidate, IClusterState state)
     {
         var ns = doc.Namespace ?? ManifestSet.DefaultNamespace;
-        var element = JsonSerializer.SerializeToElement(doc.Object);
-        var request = new AdmissionRequest(AdmissionOperation.Create, doc.Group, doc.Kind, ns, doc.Name, element);
-        return new WhatIfRow(doc.Kind, ns, doc.Name ?? "", Outcome.Of(AdmissionEvaluator.Evaluate(request, current, state)), Outcome.Of(AdmissionEvaluator.Evaluate(request, candidate, state)));
+        var obj = doc.Object;
+        string? deniedOnNode = null;
+        if (doc.Kind == "Pod" && doc.Group.Length == 0 && obj["spec"] is JsonObject spec && spec["nodeName"] is not null)
+        {
+            var bound = Request(doc, ns, obj);
+            if (AdmissionEvaluator.Evaluate(bound, current, state).Allowed && AdmissionEvaluator.Evaluate(bound, candidate, state) is { Allowed: false } denied)
+            {
+                deniedOnNode = denied.Message;
+            }
+
+            obj = (JsonObject)obj.DeepClone();
+            ((JsonObject)obj["spec"]!).Remove("nodeName");
+        }
+
+        var request = Request(doc, ns, obj);
+        return new WhatIfRow(doc.Kind, ns, doc.Name ?? "", Outcome.Of(AdmissionEvaluator.Evaluate(request, current, state)), Outcome.Of(AdmissionEvaluator.Evaluate(request, candidate, state)), deniedOnNode);
     }
+
+    private static AdmissionRequest Request(ManifestDocument doc, string ns, JsonObject obj) =>
+        new(AdmissionOperation.Create, doc.Group, doc.Kind, ns, doc.Name, JsonSerializer.SerializeToElement(obj));
 
     /// <summary>
     /// The capacity each sandbox pool needs for the pods moving into it (rows whose runtime moves to a runtime with a

@@ -6,7 +6,7 @@ namespace SandboxOperator.Cli;
 
 /// <summary>
 /// The what-if report. JSON shape (a fixed contract):
-/// <c>{"current","candidate","evaluated","pods","changes":[{"kind","namespace","name","pods","runtimeMoves","newDenial",
+/// <c>{"current","candidate","evaluated","pods","changes":[{"kind","namespace","name","pods","runtimeMoves","newDenial","deniedOnItsNode",
 /// "changes":[..],"current":{outcome},"candidate":{outcome}}],"capacity":[{"runtime","pool","runtimeClassName","pods",
 /// "overheadPerPod","extra","source"}]}</c>, an outcome being
 /// <c>{"covered","allowed","riskTier","runtime","runtimeClassName","workload","message"}</c>.
@@ -29,6 +29,7 @@ internal static class WhatIfReport
                 ["pods"] = pods,
                 ["runtimeMoves"] = row.RuntimeMoves,
                 ["newDenial"] = row.NewDenial,
+                ["deniedOnItsNode"] = row.DeniedOnItsNode,
                 ["changes"] = new JsonArray([.. row.Changes.Select(c => (JsonNode?)JsonValue.Create(c))]),
                 ["current"] = Outcome(row.Current),
                 ["candidate"] = Outcome(row.Candidate),

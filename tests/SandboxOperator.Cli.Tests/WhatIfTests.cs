@@ -112,6 +112,28 @@ public sealed class WhatIfTests
     }
 
     [Fact]
+    public void A_placed_pod_is_judged_as_created_again_and_on_its_current_node_separately()
+    {
+        var state = new ClusterSnapshot(
+            runtimeClasses: [new RuntimeClassInfo("kata", "kata-qemu", new Dictionary<string, string>(), [])],
+            nodes: [new NodeInfo("general-1", new Dictionary<string, string>(), [])]);
+        var pod = BarePod("apps", "debug", "debug");
+        pod.Object["spec"]!["nodeName"] = "general-1";
+        var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
+
+        var row = WhatIf.Compare(pod, Current, candidate, state);
+        Assert.False(row.NewDenial);
+        Assert.True(row.RuntimeMoves);
+        Assert.Equal(
+            ["denied if created again on its current node: a kata pod must run on the kata pool (agentsandbox.io/pool=kata), but its nodeSelector, node affinity or nodeName rule that out",
+             "runtime unmanaged -> Kata (RuntimeClass kata)", "tier unmanaged -> High"],
+            row.Changes);
+        Assert.Equal("general-1", (string?)pod.Object["spec"]!["nodeName"]);
+
+        Assert.Null(WhatIf.Compare(pod, Current, Current, state).DeniedOnItsNode);
+    }
+
+    [Fact]
     public void Pods_count_for_the_controller_that_owns_them_and_only_changes_are_kept()
     {
         var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
