@@ -198,4 +198,48 @@ public sealed class WhatIfTests
     [InlineData("100M", 10, "1G")]
     public void Quantities_multiply_in_their_own_format(string quantity, int pods, string expected) =>
         Assert.Equal(expected, WhatIf.Times(new Dictionary<string, string> { ["r"] = quantity }, pods)["r"]);
+
+    private static readonly string[] ReportKeys = ["current", "candidate", "evaluated", "pods", "changes", "capacity"];
+    private static readonly string[] ChangeKeys = ["kind", "namespace", "name", "pods", "runtimeMoves", "newDenial", "deniedOnItsNode", "changes", "current", "candidate"];
+    private static readonly string[] OutcomeKeys = ["covered", "allowed", "riskTier", "runtime", "runtimeClassName", "workload", "message"];
+    private static readonly string[] CapacityKeys = ["runtime", "pool", "runtimeClassName", "pods", "overheadPerPod", "extra", "source"];
+
+    [Fact]
+    public void The_report_has_exactly_the_documented_fields_and_a_readable_table()
+    {
+        var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
+        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State);
+        var overheads = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["kata"] = new Dictionary<string, string> { ["cpu"] = "250m", ["memory"] = "160Mi" } };
+        var result = new WhatIfResult("ConfigMap agentsandbox-system/sandbox-operator-config key policy.yaml", "candidate.yaml", 7, 12, [(web, 3)], WhatIf.Capacity([(web, 3)], candidate, overheads), []);
+
+        var json = JsonNode.Parse(WhatIfReport.Json(result))!;
+        Assert.Equal(ReportKeys, json.AsObject().Select(p => p.Key));
+        var change = Assert.Single(json["changes"]!.AsArray())!;
+        Assert.Equal(ChangeKeys, change.AsObject().Select(p => p.Key));
+        Assert.Equal(OutcomeKeys, change["current"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(OutcomeKeys, change["candidate"]!.AsObject().Select(p => p.Key));
+        var capacity = Assert.Single(json["capacity"]!.AsArray())!;
+        Assert.Equal(CapacityKeys, capacity.AsObject().Select(p => p.Key));
+        Assert.Equal("480Mi", (string?)capacity["extra"]!["memory"]);
+
+        var table = WhatIfReport.Table(result);
+        Assert.Contains("comparing ConfigMap agentsandbox-system/sandbox-operator-config key policy.yaml (current) with candidate.yaml (candidate)", table, StringComparison.Ordinal);
+        Assert.Matches(@"Deployment/apps/web\s+3\s+allowed unmanaged/-\s+allowed High/Kata\s+runtime unmanaged -> Kata \(RuntimeClass kata\); tier unmanaged -> High", table);
+        Assert.Contains("7 evaluated (12 pods), 1 would change: 1 runtime move(s), 0 new denial(s)", table, StringComparison.Ordinal);
+        Assert.Matches(@"agentsandbox.io/pool=kata\s+kata\s+3\s+cpu 750m, memory 480Mi \(RuntimeClass kata overhead.podFixed\)", table);
+    }
+
+    [Theory]
+    [InlineData("--cluster -f config/samples", "error: --cluster reads the live cluster; it cannot be combined with -f/--filename")]
+    [InlineData("--cluster --chunk-size 0", "error: --chunk-size: 0 is not a positive number of objects")]
+    [InlineData("--cluster -o wide", "error: -o/--output: unsupported value \"wide\" (allowed: table, json, yaml)")]
+    [InlineData("--cluster --kubeconfig /nonexistent/kubeconfig", "error: kubeconfig /nonexistent/kubeconfig: no such file (pass --kubeconfig or set KUBECONFIG)")]
+    [InlineData("--cluster --config /nonexistent/policy.yaml", "error: --config /nonexistent/policy.yaml: no such file")]
+    public void Unusable_cluster_flags_stop_with_one_clear_line(string args, string error)
+    {
+        var r = Sandboxctl.Run(null, ["evaluate", .. args.Split(' ')]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(error, r.Stderr.Trim());
+        Assert.Empty(r.Stdout);
+    }
 }
