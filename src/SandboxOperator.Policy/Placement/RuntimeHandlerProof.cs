@@ -89,7 +89,7 @@ public static class RuntimeHandlerProof
             return null;
         }
 
-        return new Violation("runtime-handler-missing", "nodeName",
+        return new Violation(RuleIds.RuntimeHandlerMissing, "nodeName",
             $"the pod is on node {nodeName}, which does not have handler \"{rc.Handler}\" of RuntimeClass \"{className}\" ({Describe(node)}), so it cannot run there; install the runtime on the node or take the node out of the pool");
     }
 
