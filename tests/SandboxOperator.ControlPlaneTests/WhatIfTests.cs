@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using k8s.Models;
+using SandboxOperator.Cli.Tests;
 using SandboxOperator.ControlPlaneTests.Support;
 using YamlDotNet.Serialization;
 
@@ -34,7 +34,7 @@ public sealed class WhatIfTests(OperatorCluster cluster)
         var kubeconfig = await ReaderKubeconfigAsync();
         var candidate = CandidateEnforcing(Apps);
 
-        var (code, stdout, stderr) = await RunAsync("evaluate", "--cluster", "--kubeconfig", kubeconfig, "--config", candidate, "-o", "json", "--chunk-size", "2");
+        var (code, stdout, stderr) = Sandboxctl.Run(null, "evaluate", "--cluster", "--kubeconfig", kubeconfig, "--config", candidate, "-o", "json", "--chunk-size", "2");
         Assert.True(code == 0, $"exit {code}: {stderr}\n{stdout}");
         var report = JsonNode.Parse(stdout)!;
         Assert.Equal($"ConfigMap {ChartInstallation.Namespace}/sandbox-operator-config key policy.yaml", (string?)report["current"]);
@@ -57,7 +57,7 @@ public sealed class WhatIfTests(OperatorCluster cluster)
         Assert.Equal("1", (string?)kata["extra"]!["cpu"]);
         Assert.Equal("640Mi", (string?)kata["extra"]!["memory"]);
 
-        var table = await RunAsync("evaluate", "--cluster", "--kubeconfig", kubeconfig, "--config", candidate);
+        var table = Sandboxctl.Run(null, "evaluate", "--cluster", "--kubeconfig", kubeconfig, "--config", candidate);
         Assert.Matches($@"Deployment/{Apps}/web\s+3\s+allowed unmanaged/-\s+allowed High/Kata\s+runtime unmanaged -> Kata \(RuntimeClass kata\)", table.Stdout);
 
         // Read-only and paged: the reader only got and listed, and the pods were listed in several pages.
@@ -68,12 +68,12 @@ public sealed class WhatIfTests(OperatorCluster cluster)
             string.Join("\n", requests.Where(e => e.Resource == "pods")));
 
         // Another ConfigMap: the reader may not read it, an admin finds none; either way nothing is compared.
-        var forbidden = await RunAsync("evaluate", "--cluster", "--kubeconfig", kubeconfig, "--operator-configmap", "nothing-here");
-        Assert.Equal(2, forbidden.Code);
+        var forbidden = Sandboxctl.Run(null, "evaluate", "--cluster", "--kubeconfig", kubeconfig, "--operator-configmap", "nothing-here");
+        Assert.Equal(2, forbidden.ExitCode);
         Assert.StartsWith($"error: reading ConfigMap {ChartInstallation.Namespace}/nothing-here: 403 ", forbidden.Stderr, StringComparison.Ordinal);
         Assert.Contains("(the kubeconfig's user needs get and list on it; see docs/cli.md)", forbidden.Stderr, StringComparison.Ordinal);
-        var missing = await RunAsync("evaluate", "--cluster", "--kubeconfig", cluster.ControlPlane.KubeconfigFor(ControlPlane.AdminUser), "--operator-configmap", "nothing-here");
-        Assert.Equal(2, missing.Code);
+        var missing = Sandboxctl.Run(null, "evaluate", "--cluster", "--kubeconfig", cluster.ControlPlane.KubeconfigFor(ControlPlane.AdminUser), "--operator-configmap", "nothing-here");
+        Assert.Equal(2, missing.ExitCode);
         Assert.Contains($"error: ConfigMap {ChartInstallation.Namespace}/nothing-here key policy.yaml not found", missing.Stderr, StringComparison.Ordinal);
         Assert.Empty(missing.Stdout);
     }
@@ -112,23 +112,5 @@ public sealed class WhatIfTests(OperatorCluster cluster)
         var path = Path.Combine(cluster.ControlPlane.WorkDirectory, "candidate-policy.yaml");
         File.WriteAllText(path, new SerializerBuilder().Build().Serialize(policy));
         return path;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryLayout.Root };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sandboxctl.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
     }
 }
