@@ -9,18 +9,58 @@ var files = new Option<string[]>("--filename", "-f")
     AllowMultipleArgumentsPerToken = false,
     Arity = ArgumentArity.OneOrMore,
 };
-var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults)." };
+var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults). With --cluster: the candidate configuration." };
 var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
+var cluster = new Option<bool>("--cluster") { Description = "What-if: read the live cluster (read-only) and report what the candidate configuration (--config) would change compared with the operator's configuration in the cluster." };
+var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --cluster: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)." };
+var context = new Option<string?>("--context") { Description = "With --cluster: the kubeconfig context (default: its current context)." };
+var operatorNamespace = new Option<string>("--operator-namespace")
+{
+    Description = "With --cluster: the namespace the operator's chart is installed in.",
+    DefaultValueFactory = _ => ClusterEvaluateCommand.DefaultOperatorNamespace,
+};
+var operatorConfigMap = new Option<string>("--operator-configmap")
+{
+    Description = "With --cluster: the ConfigMap holding the operator's policy.yaml (the chart's <release fullname>-config).",
+    DefaultValueFactory = _ => ClusterEvaluateCommand.DefaultConfigMap,
+};
+var chunkSize = new Option<int>("--chunk-size")
+{
+    Description = "With --cluster: objects per list request (limit/continue), as kubectl's --chunk-size.",
+    DefaultValueFactory = _ => 500,
+};
 
-var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does.") { files, config, output };
-evaluate.SetAction(parse => EvaluateCommand.Run(
-    parse.GetValue(files) ?? [],
-    parse.GetValue(config),
-    parse.GetValue(output) ?? "table",
-    Console.In,
-    Console.Out,
-    Console.Error,
-    color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null));
+var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does; or, with --cluster, compare a candidate configuration with the cluster's.")
+{
+    files, config, output, cluster, kubeconfig, context, operatorNamespace, operatorConfigMap, chunkSize,
+};
+evaluate.SetAction(parse =>
+{
+    if (!parse.GetValue(cluster))
+    {
+        return EvaluateCommand.Run(
+            parse.GetValue(files) ?? [],
+            parse.GetValue(config),
+            parse.GetValue(output) ?? "table",
+            Console.In,
+            Console.Out,
+            Console.Error,
+            color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null);
+    }
+
+    if (parse.GetValue(files) is { Length: > 0 })
+    {
+        Console.Error.WriteLine("error: --cluster reads the live cluster; it cannot be combined with -f/--filename");
+        return EvaluateCommand.BadInput;
+    }
+
+    return ClusterEvaluateCommand.RunAsync(
+        new ClusterEvaluateCommand.Options(parse.GetValue(config), parse.GetValue(output) ?? "table", parse.GetValue(kubeconfig), parse.GetValue(context),
+            parse.GetValue(operatorNamespace)!, parse.GetValue(operatorConfigMap)!, parse.GetValue(chunkSize)),
+        Console.Out,
+        Console.Error,
+        CancellationToken.None).GetAwaiter().GetResult();
+});
 
 var crd = new Command("crd", "Print the AgentWorkload CustomResourceDefinition generated from the API types.");
 crd.SetAction(_ =>
@@ -30,31 +70,36 @@ crd.SetAction(_ =>
 });
 
 // kubectl why / status: the live cluster, through a kubeconfig as kubectl uses it.
-var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to the kubeconfig file (default: KUBECONFIG, else ~/.kube/config)." };
-var context = new Option<string?>("--context") { Description = "The kubeconfig context to use (default: its current-context)." };
+var liveKubeconfig = new Option<string?>("--kubeconfig") { Description = "Path to the kubeconfig file (default: KUBECONFIG, else ~/.kube/config)." };
+var liveContext = new Option<string?>("--context") { Description = "The kubeconfig context to use (default: its current-context)." };
 var ns = new Option<string?>("--namespace", "-n") { Description = "The namespace (why: default the context's namespace, else default; status: only this namespace's pods and workloads)." };
-var policyConfigMap = new Option<string>("--policy-configmap")
+var liveOperatorNamespace = new Option<string>("--operator-namespace")
 {
-    Description = "NAMESPACE/NAME of the operator's policy ConfigMap (key policy.yaml), as the chart names it.",
-    DefaultValueFactory = _ => PolicySource.DefaultConfigMap,
+    Description = "The namespace the operator's chart is installed in.",
+    DefaultValueFactory = _ => ClusterEvaluateCommand.DefaultOperatorNamespace,
+};
+var liveOperatorConfigMap = new Option<string>("--operator-configmap")
+{
+    Description = "The ConfigMap holding the operator's policy.yaml (the chart's <release fullname>-config).",
+    DefaultValueFactory = _ => ClusterEvaluateCommand.DefaultConfigMap,
 };
 var liveConfig = new Option<string?>("--config") { Description = "A policy configuration file to judge with instead of the operator's ConfigMap." };
 var liveOutput = new Option<string>("--output", "-o") { Description = "table or json.", DefaultValueFactory = _ => "table" };
 var target = new Argument<string[]>("pod") { Description = "The pod: pod/NAME, pod NAME or NAME.", Arity = new ArgumentArity(1, 2) };
 
-KubeFlags Flags(ParseResult parse) => new(parse.GetValue(kubeconfig), parse.GetValue(context), parse.GetValue(ns));
-PolicySource Policy(ParseResult parse) => new(parse.GetValue(liveConfig), parse.GetValue(policyConfigMap) ?? PolicySource.DefaultConfigMap);
+KubeFlags Flags(ParseResult parse) => new(parse.GetValue(liveKubeconfig), parse.GetValue(liveContext), parse.GetValue(ns));
+PolicySource Policy(ParseResult parse) => new(parse.GetValue(liveConfig), parse.GetValue(liveOperatorNamespace)!, parse.GetValue(liveOperatorConfigMap)!);
 
 var why = new Command("why", "Explain a running pod's sandbox decision: tier and why, runtime, the namespace's mode, each rule that applies and which would deny it.")
 {
-    target, kubeconfig, context, ns, policyConfigMap, liveConfig, liveOutput,
+    target, liveKubeconfig, liveContext, ns, liveOperatorNamespace, liveOperatorConfigMap, liveConfig, liveOutput,
 };
 why.SetAction((parse, ct) => LiveCommands.WhyAsync(parse.GetValue(target) ?? [], Flags(parse), Policy(parse), parse.GetValue(liveOutput) ?? "table",
     Console.Out, Console.Error, Environment.GetEnvironmentVariable, ct));
 
 var status = new Command("status", "Summarise the cluster's sandboxes: node pools, RuntimeClasses and handlers, AgentWorkloads and pods by tier, non-compliant pods.")
 {
-    kubeconfig, context, ns, policyConfigMap, liveConfig, liveOutput,
+    liveKubeconfig, liveContext, ns, liveOperatorNamespace, liveOperatorConfigMap, liveConfig, liveOutput,
 };
 status.SetAction((parse, ct) => LiveCommands.StatusAsync(Flags(parse), Policy(parse), parse.GetValue(liveOutput) ?? "table",
     Console.Out, Console.Error, Environment.GetEnvironmentVariable, ct));
@@ -62,7 +107,7 @@ status.SetAction((parse, ct) => LiveCommands.StatusAsync(Flags(parse), Policy(pa
 var plugin = InvokedName.IsPlugin(InvokedName.Current());
 var root = plugin
     ? new RootCommand("kubectl sandbox: why a running pod has its sandbox, and the state of the cluster's sandboxes (Sandbox Operator).") { why, status, evaluate, crd }
-    : new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster, and explain live pods.") { evaluate, crd, why, status };
+    : new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster, policy changes before they reach the operator, and explain live pods.") { evaluate, crd, why, status };
 var self = plugin ? "kubectl sandbox" : "sandboxctl";
 
 // Without a command there is nothing to do but say what there is.

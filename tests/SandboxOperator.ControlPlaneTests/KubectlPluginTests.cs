@@ -55,7 +55,7 @@ public sealed class KubectlPluginTests(OperatorCluster cluster)
             var pod = doc.RootElement.GetProperty("pod");
             Assert.Equal(("High", "kata", "kata", "agent"), (pod.GetProperty("tier").GetString(), pod.GetProperty("runtime").GetString(), pod.GetProperty("neededRuntime").GetString(), pod.GetProperty("workload").GetString()));
             Assert.True(doc.RootElement.GetProperty("compliant").GetBoolean());
-            Assert.Equal(12, pod.GetProperty("rules").GetArrayLength());
+            Assert.Equal(13, pod.GetProperty("rules").GetArrayLength());
             Assert.All(pod.GetProperty("rules").EnumerateArray(), r => Assert.Equal("pass", r.GetProperty("result").GetString()));
         }
 
@@ -86,9 +86,9 @@ public sealed class KubectlPluginTests(OperatorCluster cluster)
         Assert.Equal("error: \"deployment/agent\": why explains pods; name one of its pods (kubectl get pods -l ...) as pod/NAME\n", notPod.Stderr);
         var missing = await plugin.RunAsync("sandbox", "why", "pod/missing", "-n", Ns, "--context", ControlPlane.AdminUser);
         Assert.Equal((2, $"error: pod missing not found in namespace {Ns}\n"), (missing.ExitCode, missing.Stderr));
-        var otherPolicy = await plugin.RunAsync("sandbox", "status", "--context", ControlPlane.AdminUser, "--policy-configmap", "agentsandbox-system/none");
+        var otherPolicy = await plugin.RunAsync("sandbox", "status", "--context", ControlPlane.AdminUser, "--operator-configmap", "none");
         Assert.Equal(2, otherPolicy.ExitCode);
-        Assert.StartsWith("error: the operator's policy, ConfigMap agentsandbox-system/none, does not exist", otherPolicy.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("error: the operator's policy, ConfigMap agentsandbox-system/none key policy.yaml, does not exist", otherPolicy.Stderr, StringComparison.Ordinal);
         // Without --context the decoy's current context is used, as kubectl would.
         var decoyed = await plugin.RunAsync("sandbox", "status");
         Assert.Equal(2, decoyed.ExitCode);

@@ -45,7 +45,7 @@ public sealed class PolicyReportTests(PolicyReportCluster cluster) : IClassFixtu
             "legacy/privileged=pass", "legacy/host-path=pass", "legacy/operator-labels=fail",
             "sandboxed/kata-required=pass", "sandboxed/runtime-too-weak=pass", "sandboxed/pool-separation=pass", "sandboxed/pool-unreachable=pass",
             "sandboxed/seccomp-unconfined=pass", "sandboxed/seccomp-missing=pass", "sandboxed/host-network=pass", "sandboxed/host-pid=pass", "sandboxed/host-ipc=pass",
-            "sandboxed/privileged=pass", "sandboxed/host-path=pass", "sandboxed/operator-labels=pass",
+            "sandboxed/privileged=pass", "sandboxed/host-path=pass", "sandboxed/runtime-handler-missing=pass", "sandboxed/operator-labels=pass",
         ];
         var report = "";
         await Eventually.HoldsAsync(async () =>
@@ -59,7 +59,7 @@ public sealed class PolicyReportTests(PolicyReportCluster cluster) : IClassFixtu
         {
             var root = doc.RootElement;
             Assert.Equal("sandbox-operator", root.GetProperty("metadata").GetProperty("labels").GetProperty("app.kubernetes.io/managed-by").GetString());
-            Assert.Equal(21, root.GetProperty("summary").GetProperty("pass").GetInt32());
+            Assert.Equal(22, root.GetProperty("summary").GetProperty("pass").GetInt32());
             Assert.Equal(3, root.GetProperty("summary").GetProperty("fail").GetInt32());
             var weak = root.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "runtime-too-weak" && r.GetProperty("result").GetString() == "fail");
             Assert.StartsWith("AgentWorkload agent is High and needs runtimeClassName \"kata\"", weak.GetProperty("message").GetString(), StringComparison.Ordinal);

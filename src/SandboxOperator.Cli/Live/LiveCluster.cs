@@ -11,10 +11,9 @@ using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Cli.Live;
 
-/// <summary>Where the policy comes from: a file (<c>--config</c>) or the operator's ConfigMap (<c>--policy-configmap</c>).</summary>
-internal sealed record PolicySource(string? File, string ConfigMap)
+/// <summary>Where the policy comes from: a file (<c>--config</c>) or the operator's ConfigMap (<c>--operator-namespace</c>, <c>--operator-configmap</c>).</summary>
+internal sealed record PolicySource(string? File, string Namespace, string ConfigMap)
 {
-    public const string DefaultConfigMap = "agentsandbox-system/sandbox-operator-config";
     public const string Key = "policy.yaml";
 }
 
@@ -35,20 +34,14 @@ internal sealed record LiveCluster(PolicyConfig Policy, string PolicyFrom, Clust
     public static async Task<LiveCluster> ReadAsync(IKubernetes client, PolicySource source, CancellationToken cancellationToken)
     {
         var (policy, from) = await PolicyAsync(client, source, cancellationToken).ConfigureAwait(false);
+        var reader = new ClusterReader(client);
         var docs = new List<ManifestDocument>();
-        var namespaces = await Read("namespaces", () => client.CoreV1.ListNamespaceAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-        docs.AddRange(namespaces.Items.Select(n => Document(n, "v1", "Namespace")));
-        var runtimeClasses = await Read("runtimeclasses.node.k8s.io", () => client.NodeV1.ListRuntimeClassAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-        docs.AddRange(runtimeClasses.Items.Select(r => Document(r, "node.k8s.io/v1", "RuntimeClass")));
-        var nodes = await Read("nodes", () => client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
-        docs.AddRange(nodes.Items.Select(n => Document(n, "v1", "Node")));
-        var workloads = await Read($"{WellKnown.Plural}.{WellKnown.Group}", () => client.CustomObjects.ListClusterCustomObjectAsync(
-            WellKnown.Group, WellKnown.Version, WellKnown.Plural, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        foreach (var item in (ToJson(workloads)?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (var list in new[] { reader.NamespacesAsync(cancellationToken), reader.RuntimeClassesAsync(cancellationToken), reader.NodesAsync(cancellationToken), reader.AgentWorkloadsAsync(cancellationToken) })
         {
-            item["apiVersion"] = WellKnown.ApiVersion;
-            item["kind"] = WellKnown.Kind;
-            docs.Add(new ManifestDocument("cluster", 0, item));
+            await foreach (var doc in list.ConfigureAwait(false))
+            {
+                docs.Add(doc);
+            }
         }
 
         var set = ManifestSet.From(docs);
@@ -109,28 +102,9 @@ internal sealed record LiveCluster(PolicyConfig Policy, string PolicyFrom, Clust
         }
         else
         {
-            var parts = source.ConfigMap.Split('/');
-            if (parts.Length != 2 || parts.Any(p => p.Length == 0))
-            {
-                throw new CliException($"--policy-configmap \"{source.ConfigMap}\": expected NAMESPACE/NAME");
-            }
-
-            from = $"ConfigMap {source.ConfigMap}";
-            k8s.Models.V1ConfigMap map;
-            try
-            {
-                map = await client.CoreV1.ReadNamespacedConfigMapAsync(parts[1], parts[0], cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                throw new CliException($"the operator's policy, {from}, does not exist: pass --policy-configmap NAMESPACE/NAME of the chart's ConfigMap, or --config FILE");
-            }
-            catch (HttpOperationException e)
-            {
-                throw Refused(from, e);
-            }
-
-            yaml = (map.Data is { } data && data.TryGetValue(PolicySource.Key, out var text) ? text : null) ?? throw new CliException($"{from} has no key {PolicySource.Key}");
+            from = $"ConfigMap {source.Namespace}/{source.ConfigMap}";
+            yaml = await new ClusterReader(client).ConfigMapKeyAsync(source.Namespace, source.ConfigMap, PolicySource.Key, cancellationToken).ConfigureAwait(false)
+                ?? throw new CliException($"the operator's policy, {from} key {PolicySource.Key}, does not exist: pass --operator-namespace and --operator-configmap of the chart's release, or --config FILE");
         }
 
         var (config, errors) = PolicyConfigLoader.Load(yaml, from);
@@ -155,18 +129,4 @@ internal sealed record LiveCluster(PolicyConfig Policy, string PolicyFrom, Clust
 
     private static CliException Refused(string what, HttpOperationException e) => new(
         $"reading {what} failed: {(int)e.Response.StatusCode} {e.Response.ReasonPhrase}{(e.Response.StatusCode == HttpStatusCode.Forbidden ? " (your user may not read it; kubectl auth can-i get " + what + ")" : "")}");
-
-    private static ManifestDocument Document<T>(T obj, string apiVersion, string kind)
-    {
-        var json = JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
-        json["apiVersion"] = apiVersion;
-        json["kind"] = kind;
-        return new ManifestDocument("cluster", 0, json);
-    }
-
-    private static JsonObject? ToJson(object result) => result switch
-    {
-        JsonElement e => JsonNode.Parse(e.GetRawText()) as JsonObject,
-        _ => JsonSerializer.SerializeToNode(result) as JsonObject,
-    };
 }

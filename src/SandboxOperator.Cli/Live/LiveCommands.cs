@@ -113,9 +113,14 @@ internal static class LiveCommands
         {
             return await run().ConfigureAwait(false);
         }
-        catch (CliException e)
+        catch (Exception e) when (e is CliException or ClusterReadException)
         {
             stderr.WriteLine($"error: {e.Message}");
+            return CannotAnswer;
+        }
+        catch (HttpRequestException e)
+        {
+            stderr.WriteLine($"error: cannot reach the API server: {e.Message}");
             return CannotAnswer;
         }
     }

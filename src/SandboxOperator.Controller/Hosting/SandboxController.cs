@@ -12,6 +12,7 @@ using SandboxOperator.Controller.Reporting;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Hosting;
@@ -61,6 +62,7 @@ public sealed class SandboxController : IDisposable
         }
 
         _metrics.SetWorkloadsSource(CountWorkloads);
+        _metrics.SetHandlerProofSource(() => NodePoolAudit.HandlerProofs(Cache.Nodes.List(""), policy, Cache));
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
         var workloads = new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger);
@@ -430,7 +432,8 @@ public sealed class SandboxController : IDisposable
     private static bool SamePlacement(NodeInfo a, NodeInfo b) =>
         a.Ready == b.Ready
         && a.Labels.Count == b.Labels.Count && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && a.Taints.SequenceEqual(b.Taints);
+        && a.Taints.SequenceEqual(b.Taints)
+        && (a.RuntimeHandlers ?? []).SequenceEqual(b.RuntimeHandlers ?? [], StringComparer.Ordinal);
 
     private IEnumerable<Measurement<long>> CountWorkloads()
     {

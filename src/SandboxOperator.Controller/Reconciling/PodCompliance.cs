@@ -2,6 +2,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Reconciling;
@@ -10,7 +11,8 @@ namespace SandboxOperator.Controller.Reconciling;
 /// Whether a running pod complies with the policy: the same classification and validation the validating webhook
 /// applies to a created pod that has already been mutated (<see cref="AdmissionEvaluator"/> with
 /// <c>MutationApplied = true</c>), the operator's own labels included, so the controller and the webhook never
-/// disagree about a pod. Pure.
+/// disagree about a pod; and, once the pod is bound, that its node has its RuntimeClass's handler
+/// (<see cref="RuntimeHandlerProof.ForPod"/>). Pure.
 /// </summary>
 public static class PodCompliance
 {

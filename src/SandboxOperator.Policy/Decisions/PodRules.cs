@@ -1,5 +1,7 @@
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Pods;
+using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Policy.Decisions;
 
@@ -17,10 +19,12 @@ public enum PodRuleScope
     Managed,
     /// <summary>Pods at tier High or Medium.</summary>
     HighOrMedium,
+    /// <summary>Pods whose RuntimeClass the cluster has (the audit's handler proof).</summary>
+    KnownRuntimeClass,
 }
 
 /// <summary>
-/// The pod rules <see cref="PodValidator"/> and <see cref="OperatorLabels"/> check, by id, in catalogue order, and
+/// The pod rules <see cref="PodValidator"/>, <see cref="OperatorLabels"/> and the audit's runtime handler proof check, by id, in catalogue order, and
 /// which of them apply to a classified pod. A pod passes every applicable rule it has no violation of; readers that
 /// list results (PolicyReports, <c>kubectl sandbox why</c>) report a pass per such rule.
 /// </summary>
@@ -39,6 +43,7 @@ public static class PodRules
         new(RuleIds.HostIpc, "no hostIPC", PodRuleScope.HighOrMedium),
         new(RuleIds.Privileged, "no privileged container", PodRuleScope.HighOrMedium),
         new(RuleIds.HostPath, "no hostPath volume", PodRuleScope.HighOrMedium),
+        new(RuleIds.RuntimeHandlerMissing, "the pod's node has its RuntimeClass's handler (or does not say)", PodRuleScope.KnownRuntimeClass),
         new(RuleIds.OperatorLabels, "the operator's labels state the decision", PodRuleScope.Every),
     ];
 
@@ -56,14 +61,15 @@ public static class PodRules
         return null;
     }
 
-    /// <summary>The rules that apply to a pod of <paramref name="classification"/> in <paramref name="namespace"/>, in catalogue order.</summary>
-    public static IReadOnlyList<PodRule> ApplicableTo(PodClassification classification, string @namespace, PolicyConfig config) =>
+    /// <summary>The rules that apply to <paramref name="pod"/>, of <paramref name="classification"/> in <paramref name="namespace"/>, in catalogue order.</summary>
+    public static IReadOnlyList<PodRule> ApplicableTo(PodSpecView pod, PodClassification classification, string @namespace, PolicyConfig config, IClusterState state) =>
         All.Where(r => r.Scope switch
         {
             PodRuleScope.Every => true,
             PodRuleScope.OutsideInfrastructure => !config.InfrastructureNamespaces.Contains(@namespace),
             PodRuleScope.Managed => classification.Managed,
             PodRuleScope.HighOrMedium => classification.Tier is RiskTier.High or RiskTier.Medium,
+            PodRuleScope.KnownRuntimeClass => pod.RuntimeClassNameSet && pod.RuntimeClassName is { Length: > 0 } name && state.RuntimeClass(name) is not null,
             _ => true,
         }).ToList();
 }

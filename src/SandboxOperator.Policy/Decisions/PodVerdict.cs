@@ -1,5 +1,6 @@
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 
@@ -25,7 +26,7 @@ public sealed record RuleResult(PodRule Rule, RuleOutcome Outcome, IReadOnlyList
 
 /// <summary>
 /// The policy's whole judgement of a running pod, as the validating webhook would judge it if it were created now
-/// (already mutated): its classification, its runtime, the namespace's mode, its violations and one result per
+/// (already mutated), with the audit's runtime handler proof: its classification, its runtime, the namespace's mode, its violations and one result per
 /// applicable rule. The background audit, its PolicyReports and <c>kubectl sandbox why</c> all read this. Pure.
 /// </summary>
 public sealed record PodVerdict(
@@ -49,7 +50,7 @@ public sealed record PodVerdict(
 
         var broken = mode == EnforcementMode.Audit ? RuleOutcome.Warn : RuleOutcome.Fail;
         var results = new List<RuleResult>();
-        foreach (var rule in PodRules.ApplicableTo(classification, @namespace, config))
+        foreach (var rule in PodRules.ApplicableTo(pod, classification, @namespace, config, state))
         {
             var own = violations.Where(v => v.Rule == rule.Id).ToList();
             results.Add(new RuleResult(rule, own.Count == 0 ? RuleOutcome.Pass : broken, own));
@@ -65,16 +66,20 @@ public sealed record PodVerdict(
 
     /// <summary>
     /// The classification, runtime and violations alone, without the per-rule results (the audit's counting path):
-    /// the pod validator's rules and the operator's own labels.
+    /// the pod validator's rules, the operator's own labels and the runtime handler proof of the pod's node.
     /// </summary>
     public static (PodClassification Classification, SandboxRuntime Runtime, List<Violation> Violations) Evaluate(
         PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state)
     {
         var classification = PodClassifier.Classify(pod, @namespace, config, state);
         var runtime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        return (classification, runtime, [
-            .. PodValidator.Validate(pod, classification, runtime, @namespace, config, state),
-            .. OperatorLabels.Mismatches(pod, OperatorLabels.For(classification, runtime)),
-        ]);
+        var violations = PodValidator.Validate(pod, classification, runtime, @namespace, config, state);
+        violations.AddRange(OperatorLabels.Mismatches(pod, OperatorLabels.For(classification, runtime)));
+        if (RuntimeHandlerProof.ForPod(pod, config, state) is { } noHandler)
+        {
+            violations.Add(noHandler);
+        }
+
+        return (classification, runtime, violations);
     }
 }

@@ -31,14 +31,17 @@ public sealed class PolicyReportBuilderTests
         nodes: [new NodeInfo("kata-1", KataPool, [new NodeTaint("agentsandbox.io/pool", "kata", "NoSchedule")])]);
 
     private static readonly string[] AllRules =
-        ["kata-required", "runtime-too-weak", "pool-separation", "pool-unreachable", "seccomp-unconfined", "seccomp-missing", "host-network", "host-pid", "host-ipc", "privileged", "host-path", "operator-labels"];
+        ["kata-required", "runtime-too-weak", "pool-separation", "pool-unreachable", "seccomp-unconfined", "seccomp-missing", "host-network", "host-pid", "host-ipc", "privileged", "host-path", "runtime-handler-missing", "operator-labels"];
+
+    /// <summary>Without a RuntimeClass there is no handler to prove.</summary>
+    private static readonly string[] RulesWithoutClass = [.. AllRules.Where(r => r != "runtime-handler-missing")];
 
     public static TheoryData<string, string[]> PodTable() => new()
     {
         // A High pod as admitted: every rule of the catalogue applies and passes.
         { "compliant-agent", AllRules.Select(r => $"{r}={Pass}").ToArray() },
         // A High pod left in runc by a missing mutation: too weak, and the operator's labels do not state it.
-        { "agent-without-class", AllRules.Select(r => $"{r}={(r is "runtime-too-weak" or "operator-labels" ? Fail : Pass)}").ToArray() },
+        { "agent-without-class", RulesWithoutClass.Select(r => $"{r}={(r is "runtime-too-weak" or "operator-labels" ? Fail : Pass)}").ToArray() },
         // A privileged High pod in kata: one failure, the rest pass.
         { "privileged-agent", AllRules.Select(r => $"{r}={(r == "privileged" ? Fail : Pass)}").ToArray() },
         // An unmanaged pod: only the rules for every pod apply.
@@ -46,7 +49,7 @@ public sealed class PolicyReportBuilderTests
         // An unmanaged pod that tolerates every taint could land on the kata pool.
         { "tolerates-all", ["kata-required=pass", "pool-separation=fail", "pool-unreachable=pass", "operator-labels=pass"] },
         // In a namespace in audit mode admission only warns, and so does the report.
-        { "trial-agent-without-class", AllRules.Select(r => $"{r}={(r is "runtime-too-weak" or "operator-labels" ? Warn : Pass)}").ToArray() },
+        { "trial-agent-without-class", RulesWithoutClass.Select(r => $"{r}={(r is "runtime-too-weak" or "operator-labels" ? Warn : Pass)}").ToArray() },
         // A pod the audit cannot read is one error result.
         { "unreadable", ["unreadable=error"] },
     };
@@ -100,14 +103,14 @@ public sealed class PolicyReportBuilderTests
     [Fact]
     public void A_full_report_keeps_failures_before_passes_and_counts_everything_in_the_summary()
     {
-        // 12 results of the compliant pod (passes) before the 12 of the failing one (2 failures, 10 passes).
+        // 13 results of the compliant pod (passes) before the 12 of the failing one (2 failures, 10 passes).
         var limits = new ReportLimits { MaxResults = 5, MaxMessageLength = 20 };
         var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "a"), Pod("agent-without-class", name: "b")], PolicyConfig.Default, State, limits));
 
         Assert.Equal(["b/runtime-too-weak=Fail", "b/operator-labels=Fail", "a/kata-required=Pass", "a/runtime-too-weak=Pass", "a/pool-separation=Pass"],
             report.Results.Select(r => $"{r.Resource.Name}/{r.Rule}={r.Result}"));
-        Assert.Equal(new ReportSummary(22, 2, 0, 0), report.Summary);
-        Assert.Equal(19, report.Omitted);
+        Assert.Equal(new ReportSummary(23, 2, 0, 0), report.Summary);
+        Assert.Equal(20, report.Omitted);
         Assert.All(report.Results, r => Assert.True(r.Message.Length <= 20, r.Message));
         Assert.Equal("AgentWorkload agent…", report.Results[0].Message);
     }
@@ -171,7 +174,7 @@ public sealed class PolicyReportBuilderTests
 
         var bounded = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = 100 });
         Assert.False(PolicyReportWriter.Differs(stored, bounded));
-        var cut = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = 11 });
+        var cut = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = report.Results.Count - 1 });
         stored["results"] = cut.Body()["results"]!.DeepClone();
         Assert.True(PolicyReportWriter.Differs(stored, cut)); // the annotation with the omitted count is missing
     }

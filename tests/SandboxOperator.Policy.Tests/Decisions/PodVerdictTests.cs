@@ -34,6 +34,7 @@ public sealed partial class PodVerdictTests
                 "every pod, except in `infrastructureNamespaces`" => PodRuleScope.OutsideInfrastructure,
                 "managed pods" => PodRuleScope.Managed,
                 "tiers High and Medium" => PodRuleScope.HighOrMedium,
+                "every pod with a known RuntimeClass" => PodRuleScope.KnownRuntimeClass,
                 _ => throw new InvalidOperationException($"{id}: unknown applies-to \"{appliesTo}\""),
             };
             Assert.Equal(expected, PodRules.Find(id)!.Scope);
@@ -65,7 +66,8 @@ public sealed partial class PodVerdictTests
             var verdict = PodVerdict.Judge(pod, "ns", PolicyConfig.Default, state);
 
             Assert.Equal(RiskTier.High, verdict.Classification.Tier);
-            Assert.Equal(PodRules.All.Select(r => r.Id), verdict.Rules.Select(r => r.Rule.Id));
+            // No RuntimeClass, so no handler to prove; every other rule applies at High.
+            Assert.Equal(PodRules.All.Select(r => r.Id).Where(r => r != RuleIds.RuntimeHandlerMissing), verdict.Rules.Select(r => r.Rule.Id));
             Assert.Equal(verdict.Violations.Select(v => v.Rule).Distinct().Order(StringComparer.Ordinal),
                 verdict.Rules.Where(r => r.Outcome != RuleOutcome.Pass).Select(r => r.Rule.Id).Order(StringComparer.Ordinal));
             Assert.All(verdict.Rules.Where(r => r.Outcome != RuleOutcome.Pass), r => Assert.Equal(outcome, r.Outcome));
