@@ -28,7 +28,18 @@ crd.SetAction(_ =>
     return 0;
 });
 
-var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster.") { evaluate, crd };
+var workspace = new Option<string?>("--workspace") { Description = "The folder the workload may read and write (overrides spec.localDevelopment.workspace)." };
+var workloadName = new Option<string?>("--name") { Description = "The AgentWorkload to use when the input holds several." };
+var seatbeltFiles = new Option<string[]>("--filename", "-f")
+{
+    Description = "A manifest file, a directory (read recursively) or - for standard input, holding the AgentWorkload. Repeatable.",
+    AllowMultipleArgumentsPerToken = false,
+    Arity = ArgumentArity.OneOrMore,
+};
+var seatbelt = new Command("seatbelt", "Print a macOS Seatbelt profile (for sandbox-exec -f) from an AgentWorkload's spec.localDevelopment. For local development only: Seatbelt is not a production boundary.") { seatbeltFiles, workspace, workloadName };
+seatbelt.SetAction(parse => SeatbeltCommand.Run(parse.GetValue(seatbeltFiles) ?? [], parse.GetValue(workspace), parse.GetValue(workloadName), Console.In, Console.Out, Console.Error));
+
+var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster.") { evaluate, crd, seatbelt };
 
 // Without a command there is nothing to do but say what there is.
 var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
