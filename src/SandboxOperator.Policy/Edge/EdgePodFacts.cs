@@ -13,7 +13,11 @@ namespace SandboxOperator.Policy.Edge;
 /// <param name="InitMemoryLimitBytes">The largest init container memory limit (0 without init containers), or null when one has none.</param>
 public sealed record EdgePodFacts(IReadOnlyList<string> Needs, decimal? MemoryLimitBytes, decimal? InitMemoryLimitBytes)
 {
+    private const string TokenNeed = "a service-account token (spec.automountServiceAccountToken is not false)";
     private static readonly string[] ContainerLists = ["initContainers", "containers"];
+
+    /// <summary>The facts of most pods (a token, a container without a memory limit), shared: the controller keeps one per cached pod.</summary>
+    private static readonly EdgePodFacts TokenWithoutLimit = new([TokenNeed], null, 0m);
 
     /// <summary>Reads the facts from a pod or template JSON object (<c>metadata</c> and <c>spec</c>). Unreadable fields are needs (fail closed).</summary>
     public static EdgePodFacts Read(JsonElement pod)
@@ -34,7 +38,7 @@ public sealed record EdgePodFacts(IReadOnlyList<string> Needs, decimal? MemoryLi
 
         if (!(spec.TryGetProperty("automountServiceAccountToken", out var automount) && automount.ValueKind == JsonValueKind.False))
         {
-            needs.Add("a service-account token (spec.automountServiceAccountToken is not false)");
+            needs.Add(TokenNeed);
         }
 
         if (spec.TryGetProperty("volumes", out var volumes) && volumes.ValueKind == JsonValueKind.Array)
@@ -78,7 +82,7 @@ public sealed record EdgePodFacts(IReadOnlyList<string> Needs, decimal? MemoryLi
             }
         }
 
-        return new EdgePodFacts(needs, appMemory, initMemory);
+        return needs is [TokenNeed] && appMemory is null && initMemory == 0m ? TokenWithoutLimit : new EdgePodFacts([.. needs], appMemory, initMemory);
     }
 
     /// <summary>Adds a container's privileges and host ports to <paramref name="needs"/>; returns its memory limit in bytes, or null.</summary>
