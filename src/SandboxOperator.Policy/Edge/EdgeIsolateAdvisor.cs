@@ -24,43 +24,63 @@ public static class EdgeIsolateAdvisor
     /// <summary>128 MiB: what an isolate of the common edge platforms may use.</summary>
     public const decimal MemoryBudgetBytes = 128m * 1024 * 1024;
 
+    /// <summary>Pods named in one reason before the rest are counted.</summary>
+    private const int NamedPods = 3;
+
     public static EdgeAdvice Assess(AgentWorkloadSpec spec, IReadOnlyList<(string Pod, EdgePodFacts Facts)> pods)
     {
-        var reasons = new List<string>();
+        // The type or tier alone decides; the pods' needs are not listed then (the status stays small).
         if (spec.Type != WorkloadType.Tool)
         {
-            reasons.Add($"type {spec.Type}: only a Tool can run as an edge isolate");
+            return new EdgeAdvice(false, [$"type {spec.Type}: only a Tool can run as an edge isolate"]);
         }
-        else if (Tiering.Compute(spec) is { Tier: not RiskTier.Medium } tier)
+
+        if (Tiering.Compute(spec) is { Tier: not RiskTier.Medium } tier)
         {
-            reasons.Add($"tier {tier.Tier} ({string.Join("; ", tier.Reasons)}): it needs {tier.Runtime}");
+            return new EdgeAdvice(false, [$"tier {tier.Tier} ({string.Join("; ", tier.Reasons)}): it needs {tier.Runtime}"]);
         }
 
         if (pods.Count == 0)
         {
-            reasons.Add("no pod or pod template of the workload is known, so what it needs cannot be checked");
+            return new EdgeAdvice(false, ["no pod or pod template of the workload is known, so what it needs cannot be checked"]);
         }
 
+        // Each need once, with the pods that have it, in the order first seen.
+        var needs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var (pod, facts) in pods)
         {
-            reasons.AddRange(facts.Needs.Select(n => $"{pod}: {n}"));
-            if (facts.MemoryLimitBytes is not { } memory || facts.InitMemoryLimitBytes is null)
+            foreach (var need in facts.Needs.Append(MemoryNeed(facts)).OfType<string>())
             {
-                reasons.Add($"{pod}: a container has no memory limit, so its footprint is unknown");
-            }
-            else if (Math.Max(memory, facts.InitMemoryLimitBytes.Value) > MemoryBudgetBytes)
-            {
-                reasons.Add($"{pod}: memory limit {Mebibytes(Math.Max(memory, facts.InitMemoryLimitBytes.Value))} exceeds the {Mebibytes(MemoryBudgetBytes)} an isolate gets");
+                if (!needs.TryGetValue(need, out var having))
+                {
+                    needs[need] = having = [];
+                }
+
+                having.Add(pod);
             }
         }
 
-        if (reasons.Count > 0)
+        if (needs.Count > 0)
         {
-            return new EdgeAdvice(false, reasons);
+            return new EdgeAdvice(false, [.. needs.Select(n => $"{Named(n.Value)}: {n.Key}")]);
         }
 
         return new EdgeAdvice(true, [$"a stateless Tool: {pods.Count} pod(s) or template(s) with only emptyDir volumes, no service-account token, no host features or privileges, memory within {Mebibytes(MemoryBudgetBytes)}; it could run as an edge isolate instead of a pod (advice only)"]);
     }
+
+    private static string? MemoryNeed(EdgePodFacts facts)
+    {
+        if (facts.MemoryLimitBytes is not { } memory || facts.InitMemoryLimitBytes is not { } init)
+        {
+            return "a container has no memory limit, so its footprint is unknown";
+        }
+
+        var largest = Math.Max(memory, init);
+        return largest > MemoryBudgetBytes ? $"memory limit {Mebibytes(largest)} exceeds the {Mebibytes(MemoryBudgetBytes)} an isolate gets" : null;
+    }
+
+    private static string Named(List<string> pods) =>
+        string.Join(", ", pods.Take(NamedPods)) + (pods.Count > NamedPods ? $" and {pods.Count - NamedPods} more" : "");
 
     private static string Mebibytes(decimal bytes) => (bytes / (1024m * 1024)).ToString("0.##", CultureInfo.InvariantCulture) + "Mi";
 }

@@ -88,6 +88,28 @@ public class EdgeIsolateAdvisorTests
         Assert.Equal(["Deployment b: memory limit 2048Mi exceeds the 128Mi an isolate gets"], advice.Reasons);
     }
 
+    [Fact]
+    public void A_need_shared_by_several_pods_is_one_reason_naming_three_and_counting_the_rest()
+    {
+        const string Heavy = """{"containers":[{"name":"a"}]}""";
+        var advice = EdgeIsolateAdvisor.Assess(new AgentWorkloadSpec { Type = WorkloadType.Tool },
+            [("Pod a", Facts(Heavy)), ("Pod b", Facts(Heavy)), ("Pod c", Facts(Heavy)), ("Pod d", Facts(Heavy)), ("Pod e", Facts(Lean))]);
+
+        Assert.Equal(
+        [
+            "Pod a, Pod b, Pod c and 1 more: a service-account token (spec.automountServiceAccountToken is not false)",
+            "Pod a, Pod b, Pod c and 1 more: a container has no memory limit, so its footprint is unknown",
+        ], advice.Reasons);
+    }
+
+    [Fact]
+    public void When_the_type_decides_the_pods_needs_are_not_listed()
+    {
+        var advice = EdgeIsolateAdvisor.Assess(new AgentWorkloadSpec { Type = WorkloadType.Agent }, [("Pod a", Facts("""{"hostNetwork":true,"containers":[{"name":"a"}]}"""))]);
+
+        Assert.Equal(["type Agent: only a Tool can run as an edge isolate"], advice.Reasons);
+    }
+
     [Theory]
     [InlineData("128Mi", 134217728)]
     [InlineData("0.5Gi", 536870912)]
