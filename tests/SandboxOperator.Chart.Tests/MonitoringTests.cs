@@ -24,7 +24,7 @@ public sealed class MonitoringTests(ChartRenderer chart)
     {
         Assert.Equal(
             ["SandboxOperatorWebhookDown", "SandboxOperatorWebhookFailing", "SandboxOperatorAdmissionLatencyHigh", "SandboxOperatorCertificateExpiringSoon",
-             "SandboxOperatorNonCompliantPods", "SandboxOperatorNodePoolMisconfigured", "SandboxOperatorNoLeader"],
+             "SandboxOperatorNonCompliantPods", "SandboxOperatorNodePoolMisconfigured", "SandboxOperatorRuntimeHandlerMissing", "SandboxOperatorNoLeader"],
             MonitoringQueries.Alerts().Select(a => a.Alert));
         var tests = File.ReadAllText(MonitoringQueries.AlertTestsFile);
         Assert.All(MonitoringQueries.Alerts(), a => Assert.Contains("alertname: " + a.Alert, tests, StringComparison.Ordinal));
