@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator;
 using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
 
