@@ -11,7 +11,7 @@ using SandboxOperator;
 using SandboxOperator.Controller.Hosting;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Testing.KubeApi;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.State;
 
 // Usage: dotnet run -c Release --project bench/LiveReadCost -- [reviews (default 3000)] [workloads in the namespace (default 3)]

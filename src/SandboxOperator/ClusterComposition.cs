@@ -2,7 +2,7 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Hosting;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.State;
 
 namespace SandboxOperator;

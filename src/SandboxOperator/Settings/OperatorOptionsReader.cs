@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using SandboxOperator.Policy.Configuration;
-using SandboxOperator.Webhook.Hosting;
 using Serilog.Events;
 
 namespace SandboxOperator.Settings;

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.Tests.Support;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.Tests.Support;
 

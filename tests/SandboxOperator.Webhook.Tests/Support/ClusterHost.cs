@@ -8,6 +8,7 @@ using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Testing.KubeApi;
 using SandboxOperator.Testing.KubeApi.Admission;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
 

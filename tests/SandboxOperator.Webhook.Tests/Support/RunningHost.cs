@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
 using SandboxOperator.Webhook.Tls;
