@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using k8s;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,34 +14,30 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Controller.Hosting;
 
 /// <summary>
-/// The operator's controller process: five informers that keep <see cref="Cache"/> warm on every replica, and — on
-/// the replica holding the Lease only — the AgentWorkload, RuntimeClass and Node controllers, the periodic resync and
-/// the pod audit.
+/// The operator's controllers: five informers that keep <see cref="Cache"/> warm on every replica, and — on the
+/// replica holding the Lease only — the AgentWorkload, RuntimeClass and Node reconcile loops with what each watches
+/// (<see cref="WatchMap"/>), the periodic resync and the pod audit, run by a <see cref="ControllerManager"/>.
 /// </summary>
 /// <remarks>
-/// Guarantees: reconciling starts only after every cache has synced; leadership is tracked from the elector's
-/// events (not <c>IsLeader()</c>, which can lie after cancellation); losing it cancels in-flight reconciles at once
-/// and empties the queues, and a new term starts with a full resync. Caveat: KubernetesClient's elector cannot hand
-/// the Lease over, so after a leader stops a standby takes over once the Lease expires (LeaseDuration).
+/// The watches, in one place (controller-runtime's For / Watches): an AgentWorkload is reconciled when it changes,
+/// when a pod it claims changes, when its namespace changes, when the RuntimeClass of its runtime changes and, if it
+/// is sandboxed, when a node's readiness, labels or taints change. A RuntimeClass and a Node are reconciled when they
+/// change. Guarantees are the manager's: reconciling starts only after every cache has synced, and only while leading.
 /// </remarks>
 public sealed class SandboxController : IDisposable
 {
-    private readonly IKubernetes _client;
     private readonly SandboxControllerOptions _options;
-    private readonly ILogger _logger;
     private readonly ControllerMetrics _metrics;
     private readonly bool _ownsMetrics;
-    private readonly IInformer[] _informers;
-    private int _leader;
+    private readonly ControllerManager _manager;
 
     public SandboxController(IKubernetes client, SandboxControllerOptions options, ILoggerFactory? loggerFactory = null, ControllerMetrics? metrics = null)
     {
-        _client = client;
         _options = options;
         loggerFactory ??= NullLoggerFactory.Instance;
-        _logger = loggerFactory.CreateLogger("SandboxOperator.Controller");
         _ownsMetrics = metrics is null;
         _metrics = metrics ?? new ControllerMetrics();
+        _manager = new ControllerManager(client, options, Cache.Synced, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller"));
         var policy = options.Policy;
         Events = new EventRecorder(client, options.Identity, options.EventDedupeWindow, options.Time);
 
@@ -56,31 +50,42 @@ public sealed class SandboxController : IDisposable
         _metrics.SetWorkloadsSource(CountWorkloads);
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
-        var workloads = new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger);
-        var pods = new Informer<V1Pod, PodFacts>("pods", ClusterListWatchers.Pods(client), PodProjection.Project, Cache.Pods, options.Informer, informerLogger);
-        var namespaces = new Informer<V1Namespace, IReadOnlyDictionary<string, string>>("namespaces", ClusterListWatchers.Namespaces(client), ObjectProjections.NamespaceLabels, Cache.Namespaces, options.Informer, informerLogger);
-        var runtimeClasses = new Informer<V1RuntimeClass, RuntimeClassEntry>("runtimeclasses", ClusterListWatchers.RuntimeClasses(client), ObjectProjections.RuntimeClass, Cache.RuntimeClasses, options.Informer, informerLogger);
-        var nodes = new Informer<V1Node, NodeInfo>("nodes", ClusterListWatchers.Nodes(client), ObjectProjections.Node, Cache.Nodes, options.Informer, informerLogger);
-
-        workloads.OnChange(c => Workloads.Enqueue(c.Namespace, c.Name));
-        pods.OnChange(OnPodChange);
-        namespaces.OnChange(c => EnqueueWorkloadsIn(c.Name));
-        runtimeClasses.OnChange(OnRuntimeClassChange);
-        nodes.OnChange(OnNodeChange);
-        _informers = [workloads, pods, namespaces, runtimeClasses, nodes];
+        var workloads = _manager.Add(new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger));
+        var pods = _manager.Add(new Informer<V1Pod, PodFacts>("pods", ClusterListWatchers.Pods(client), PodProjection.Project, Cache.Pods, options.Informer, informerLogger));
+        var namespaces = _manager.Add(new Informer<V1Namespace, IReadOnlyDictionary<string, string>>("namespaces", ClusterListWatchers.Namespaces(client), ObjectProjections.NamespaceLabels, Cache.Namespaces, options.Informer, informerLogger));
+        var runtimeClasses = _manager.Add(new Informer<V1RuntimeClass, RuntimeClassEntry>("runtimeclasses", ClusterListWatchers.RuntimeClasses(client), ObjectProjections.RuntimeClass, Cache.RuntimeClasses, options.Informer, informerLogger));
+        var nodes = _manager.Add(new Informer<V1Node, NodeInfo>("nodes", ClusterListWatchers.Nodes(client), ObjectProjections.Node, Cache.Nodes, options.Informer, informerLogger));
         StateInformers = [namespaces, workloads, runtimeClasses, nodes];
+
+        _manager.Add(new WatchMap(Workloads)
+            .For(workloads)
+            .Watches(pods, WorkloadsClaiming)
+            .Watches(namespaces, change => Keys(Cache.Workloads.List(change.Name)))
+            .Watches(runtimeClasses, WorkloadsRunningOn)
+            .Watches(nodes, SandboxedWorkloadsIfPlacementChanged)
+            .Seed(() => Cache.Workloads.All().Select(w => (w.Namespace, w.Name))));
+        _manager.Add(new WatchMap(RuntimeClasses, enabled: policy.ManageRuntimeClasses)
+            .For(runtimeClasses)
+            .Seed(() => RuntimeClassReconciler.Names.Select(name => ("", name))));
+        _manager.Add(new WatchMap(Nodes)
+            .For(nodes)
+            .Seed(() => Cache.Nodes.All().Select(n => ("", n.Name))));
+        _manager.AddLeaderTask(AuditAsync);
     }
 
     /// <summary>The caches; an <see cref="IClusterState"/> the webhook can serve from on every replica.</summary>
     public ClusterCache Cache { get; } = new();
 
-    public IReadOnlyList<IInformer> Informers => _informers;
+    public IReadOnlyList<IInformer> Informers => _manager.Informers;
 
     /// <summary>
     /// The informers whose caches <see cref="Cache"/> answers <see cref="IClusterState"/> from, i.e. what admission
     /// decisions read (every informer but the pods'), in the order a report should name them.
     /// </summary>
     public IReadOnlyList<IInformer> StateInformers { get; }
+
+    /// <summary>Each reconcile loop with what it watches.</summary>
+    public IReadOnlyList<WatchMap> Controllers => _manager.Controllers;
 
     public ReconcileLoop Workloads { get; }
 
@@ -97,23 +102,17 @@ public sealed class SandboxController : IDisposable
     public EventRecorder Events { get; }
 
     /// <summary>Whether this replica currently leads, as reported by the elector's events.</summary>
-    public bool IsLeader => Volatile.Read(ref _leader) == 1;
+    public bool IsLeader => _manager.IsLeader;
 
     /// <summary>Raised with true when this replica starts leading and false when it stops.</summary>
-    public event Action<bool>? LeadershipChanged;
+    public event Action<bool>? LeadershipChanged
+    {
+        add => _manager.LeadershipChanged += value;
+        remove => _manager.LeadershipChanged -= value;
+    }
 
     /// <summary>Runs informers and (when elected) the controllers until <paramref name="cancellationToken"/> is cancelled.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var tasks = _informers.Select(i => i.RunAsync(cancellationToken)).ToList();
-        if (_options.CompactAfterInitialSync)
-        {
-            tasks.Add(CompactAfterSyncAsync(cancellationToken));
-        }
-
-        tasks.Add(_options.LeaderElection is { } election ? ElectAsync(election, cancellationToken) : LeadAsync(cancellationToken));
-        await Task.WhenAll(tasks).ConfigureAwait(false);
-    }
+    public Task RunAsync(CancellationToken cancellationToken) => _manager.RunAsync(cancellationToken);
 
     public void Dispose()
     {
@@ -123,188 +122,6 @@ public sealed class SandboxController : IDisposable
         if (_ownsMetrics)
         {
             _metrics.Dispose();
-        }
-    }
-
-    private async Task ElectAsync(LeaderElectionOptions election, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var config = new LeaderElectionConfig(new LeaseLock(_client, election.Namespace, election.LeaseName, _options.Identity))
-            {
-                LeaseDuration = election.LeaseDuration,
-                RenewDeadline = election.RenewDeadline,
-                RetryPeriod = election.RetryPeriod,
-            };
-            using var elector = new LeaderElector(config);
-            var gate = new Lock();
-            CancellationTokenSource? term = null;
-            Task? work = null;
-            elector.OnStartedLeading += () =>
-            {
-                lock (gate)
-                {
-                    term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    SetLeader(true);
-                    work = LeadAsync(term.Token);
-                }
-            };
-            elector.OnStoppedLeading += () =>
-            {
-                lock (gate)
-                {
-                    SetLeader(false);
-                    term?.Cancel();
-                }
-            };
-            elector.OnNewLeader += leader => _logger.LogInformation("leader is now {Leader} (this replica: {Identity})", leader, _options.Identity);
-            elector.OnError += e => _logger.LogWarning(e, "leader election: {Message}", e.Message);
-            try
-            {
-                await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                _logger.LogWarning(e, "leader election failed; retrying");
-            }
-
-            Task? finished;
-            lock (gate)
-            {
-                SetLeader(false);
-                term?.Cancel();
-                finished = work;
-            }
-
-            if (finished is not null)
-            {
-                await finished.ConfigureAwait(false);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    // A planned stop: hand the Lease over now instead of making the standby wait for it to expire.
-                    await ReleaseLeaseAsync(election).ConfigureAwait(false);
-                }
-            }
-
-            term?.Dispose();
-            await DelayAsync(election.RetryPeriod, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Clears the holder of the Lease if it is still this replica, as client-go's ReleaseOnCancel does, so a
-    /// standby acquires it on its next retry. Bounded to a few seconds; a failure only means the standby
-    /// waits for the Lease to expire, so it is logged and not retried.
-    /// </summary>
-    private async Task ReleaseLeaseAsync(LeaderElectionOptions election)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-        try
-        {
-            var lease = await _client.CoordinationV1.ReadNamespacedLeaseAsync(election.LeaseName, election.Namespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-            if (lease.Spec?.HolderIdentity != _options.Identity)
-            {
-                return;
-            }
-
-            var now = _options.Time.GetUtcNow().UtcDateTime;
-            // Empty, not null: KubernetesClient's elector treats a null holder as "no Lease" and tries to create one.
-            lease.Spec.HolderIdentity = "";
-            lease.Spec.LeaseDurationSeconds = 1;
-            lease.Spec.RenewTime = now;
-            lease.Spec.AcquireTime = now;
-            await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, election.LeaseName, election.Namespace, cancellationToken: timeout.Token).ConfigureAwait(false);
-            _logger.LogInformation("released the controller Lease {Namespace}/{Lease}", election.Namespace, election.LeaseName);
-        }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or OperationCanceledException)
-        {
-            _logger.LogWarning("could not release the controller Lease {Namespace}/{Lease}: {Message}; a standby takes over when it expires", election.Namespace, election.LeaseName, e.Message);
-        }
-    }
-
-    /// <summary>
-    /// The initial lists are the largest transient allocations the process makes; once they are projected, one
-    /// aggressive collection hands that memory back to the operating system instead of leaving it committed.
-    /// </summary>
-    private async Task CompactAfterSyncAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Cache.Synced.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-    }
-
-    private void SetLeader(bool leader)
-    {
-        if (Interlocked.Exchange(ref _leader, leader ? 1 : 0) == (leader ? 1 : 0))
-        {
-            return;
-        }
-
-        _metrics.SetLeader(leader);
-        _logger.LogInformation("{Identity} {Change} leading", _options.Identity, leader ? "started" : "stopped");
-        LeadershipChanged?.Invoke(leader);
-    }
-
-    /// <summary>One leadership term: wait for the caches, then run the controllers, resync and audit until cancelled.</summary>
-    private async Task LeadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Cache.Synced.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (_options.LeaderElection is null)
-            {
-                SetLeader(true);
-            }
-
-            var tasks = new List<Task>
-            {
-                Workloads.RunAsync(EnqueueAllWorkloads, cancellationToken),
-                Nodes.RunAsync(EnqueueAllNodes, cancellationToken),
-                ResyncAsync(cancellationToken),
-                AuditAsync(cancellationToken),
-            };
-            if (_options.Policy.ManageRuntimeClasses)
-            {
-                tasks.Add(RuntimeClasses.RunAsync(EnqueueManagedRuntimeClasses, cancellationToken));
-            }
-
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            if (_options.LeaderElection is null)
-            {
-                SetLeader(false);
-            }
-        }
-    }
-
-    private async Task ResyncAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            await DelayAsync(_options.ResyncPeriod, cancellationToken).ConfigureAwait(false);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            EnqueueAllWorkloads();
-            EnqueueAllNodes();
-            EnqueueManagedRuntimeClasses();
         }
     }
 
@@ -321,97 +138,30 @@ public sealed class SandboxController : IDisposable
                 return;
             }
 
-            await DelayAsync(_options.PodAuditInterval, cancellationToken).ConfigureAwait(false);
+            await _manager.DelayAsync(_options.PodAuditInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private void EnqueueAllWorkloads()
-    {
-        foreach (var (ns, name, _) in Cache.Workloads.All())
-        {
-            Workloads.Enqueue(ns, name);
-        }
-    }
+    private static IEnumerable<(string Namespace, string Name)> Keys(IEnumerable<WorkloadEntry> workloads) => workloads.Select(w => (w.Namespace, w.Name));
 
-    private void EnqueueAllNodes()
-    {
-        foreach (var (_, name, _) in Cache.Nodes.All())
-        {
-            Nodes.Enqueue("", name);
-        }
-    }
+    /// <summary>The AgentWorkloads that claim the pod before or after the change.</summary>
+    private IEnumerable<(string Namespace, string Name)> WorkloadsClaiming(CacheChange<PodFacts> change) =>
+        Keys(Cache.Workloads.List(change.Namespace).Where(w => w.Workload is { } workload
+            && ((change.Old is { } o && PodCompliance.BelongsTo(o, workload)) || (change.New is { } n && PodCompliance.BelongsTo(n, workload)))));
 
-    private void EnqueueManagedRuntimeClasses()
-    {
-        if (_options.Policy.ManageRuntimeClasses)
-        {
-            foreach (var name in RuntimeClassReconciler.Names)
-            {
-                RuntimeClasses.Enqueue("", name);
-            }
-        }
-    }
+    /// <summary>The AgentWorkloads whose runtime uses the changed RuntimeClass.</summary>
+    private IEnumerable<(string Namespace, string Name)> WorkloadsRunningOn(CacheChange<RuntimeClassEntry> change) =>
+        Cache.Workloads.All()
+            .Where(w => w.Value.Workload is { } workload && _options.Policy.SettingsFor(Tiering.Compute(workload.Spec).Runtime)?.RuntimeClassName == change.Name)
+            .Select(w => (w.Namespace, w.Name));
 
-    private void EnqueueWorkloadsIn(string @namespace)
-    {
-        foreach (var w in Cache.Workloads.List(@namespace))
-        {
-            Workloads.Enqueue(w.Namespace, w.Name);
-        }
-    }
-
-    // Handlers return at once while this replica does not lead: a new term seeds every key from the caches anyway.
-    private void OnPodChange(CacheChange<PodFacts> change)
-    {
-        if (!Workloads.Active)
-        {
-            return;
-        }
-
-        foreach (var w in Cache.Workloads.List(change.Namespace))
-        {
-            if (w.Workload is { } workload
-                && ((change.Old is { } o && PodCompliance.BelongsTo(o, workload)) || (change.New is { } n && PodCompliance.BelongsTo(n, workload))))
-            {
-                Workloads.Enqueue(w.Namespace, w.Name);
-            }
-        }
-    }
-
-    private void OnRuntimeClassChange(CacheChange<RuntimeClassEntry> change)
-    {
-        RuntimeClasses.Enqueue("", change.Name);
-        if (!Workloads.Active)
-        {
-            return;
-        }
-
-        foreach (var (ns, name, entry) in Cache.Workloads.All())
-        {
-            if (entry.Workload is { } w && _options.Policy.SettingsFor(Tiering.Compute(w.Spec).Runtime)?.RuntimeClassName == change.Name)
-            {
-                Workloads.Enqueue(ns, name);
-            }
-        }
-    }
-
-    private void OnNodeChange(CacheChange<NodeInfo> change)
-    {
-        Nodes.Enqueue("", change.Name);
-        if (!Workloads.Active || (change.Old is { } o && change.New is { } n && SamePlacement(o, n)))
-        {
-            return;
-        }
-
-        // Pool availability of every sandboxed workload may have changed.
-        foreach (var (ns, name, entry) in Cache.Workloads.All())
-        {
-            if (entry.Workload is { } w && Tiering.Compute(w.Spec).Tier != RiskTier.Low)
-            {
-                Workloads.Enqueue(ns, name);
-            }
-        }
-    }
+    /// <summary>Every sandboxed AgentWorkload, when a node's placement (readiness, labels, taints) changed: pool availability may have.</summary>
+    private IEnumerable<(string Namespace, string Name)> SandboxedWorkloadsIfPlacementChanged(CacheChange<NodeInfo> change) =>
+        change.Old is { } o && change.New is { } n && SamePlacement(o, n)
+            ? []
+            : Cache.Workloads.All()
+                .Where(w => w.Value.Workload is { } workload && Tiering.Compute(workload.Spec).Tier != RiskTier.Low)
+                .Select(w => (w.Namespace, w.Name));
 
     private static bool SamePlacement(NodeInfo a, NodeInfo b) =>
         a.Ready == b.Ready
@@ -433,16 +183,5 @@ public sealed class SandboxController : IDisposable
         return counts.Select(c => new Measurement<long>(c.Value,
             new KeyValuePair<string, object?>("tier", TierNames.LabelValue(c.Key.Item1)),
             new KeyValuePair<string, object?>("runtime", TierNames.LabelValue(c.Key.Item2))));
-    }
-
-    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, _options.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
     }
 }
