@@ -1,7 +1,7 @@
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.State;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator;
 

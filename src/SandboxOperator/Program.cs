@@ -1,9 +1,9 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Settings;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 // The composition root: read options, compose the process (OperatorHost), choose the cluster state source, run.
 var (appSettings, settingsError) = OperatorOptionsReader.LoadAppSettings(AppContext.BaseDirectory);

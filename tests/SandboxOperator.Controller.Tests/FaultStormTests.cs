@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;

@@ -1,5 +1,5 @@
 using k8s;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Configuration;
 
 namespace SandboxOperator.Controller.Tests;

@@ -4,7 +4,7 @@ namespace SandboxOperator.Controller.Runtime;
 /// What one reconcile loop watches, declared in the spirit of controller-runtime's builder:
 /// <see cref="For{T}"/> its own kind (a change queues that object's key) and <see cref="Watches{T}"/> other kinds with
 /// a map from a change to the keys it affects; <see cref="Seed"/> says which keys a new leadership term and every
-/// resync queue. The <see cref="Hosting.ControllerManager"/> runs the loop while this replica leads.
+/// resync queue. The <see cref="Manager.ControllerManager"/> runs the loop while this replica leads.
 /// </summary>
 /// <remarks>
 /// Guarantees: a change queues keys only while the loop is active (<see cref="ReconcileLoop.Active"/>), and a

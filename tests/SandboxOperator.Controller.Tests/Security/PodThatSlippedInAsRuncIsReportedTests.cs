@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;

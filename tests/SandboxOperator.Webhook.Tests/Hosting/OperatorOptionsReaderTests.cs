@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Settings;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Webhook.Serving;
 using Serilog.Events;
 
 namespace SandboxOperator.Webhook.Tests.Hosting;

@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator.Settings;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Webhook.Serving;
 using SandboxOperator.Webhook.Tests.Support;
 
 namespace SandboxOperator.Webhook.Tests.Security;

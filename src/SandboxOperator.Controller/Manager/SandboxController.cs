@@ -11,7 +11,7 @@ using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Controller.Hosting;
+namespace SandboxOperator.Controller.Manager;
 
 /// <summary>
 /// The operator's controllers: five informers that keep <see cref="Cache"/> warm on every replica, and — on the

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Controller.Runtime;
 
-namespace SandboxOperator.Controller.Hosting;
+namespace SandboxOperator.Controller.Manager;
 
 /// <summary>
 /// Runs controllers the way controller-runtime's manager does: the informers for the whole life of the process (on

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 using SandboxOperator.Webhook.Tls;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator.Webhook.Serving;
 
 /// <summary>
 /// What <c>/readyz</c> reports: ready once the serving certificate is loaded and the cluster state

@@ -4,10 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Webhook.Admission;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 using SandboxOperator.Webhook.Tls;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator.Webhook.Serving;
 
 /// <summary>Settings of the admission webhook itself; listeners, certificates and logging are the host's.</summary>
 public sealed record AdmissionWebhookOptions
