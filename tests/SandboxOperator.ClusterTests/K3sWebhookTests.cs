@@ -7,6 +7,7 @@ using k8s.Models;
 using SandboxOperator.Controller.CustomResources;
 using SandboxOperator.Policy.Api;
 using Testcontainers.K3s;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.ClusterTests;
 

@@ -5,6 +5,7 @@ using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

@@ -11,6 +11,7 @@ using OpenTelemetry.Metrics;
 using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

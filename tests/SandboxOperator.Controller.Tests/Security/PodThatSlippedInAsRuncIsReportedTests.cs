@@ -6,6 +6,7 @@ using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests.Security;
 
