@@ -21,7 +21,7 @@ namespace SandboxOperator.Controller.Manager;
 /// <remarks>
 /// The watches, in one place (controller-runtime's For / Watches): an AgentWorkload is reconciled when it changes,
 /// when a pod it claims changes, when its namespace changes, when the RuntimeClass of its runtime changes and, if it
-/// is sandboxed, when a node's readiness, labels or taints change. A RuntimeClass and a Node are reconciled when they
+/// is sandboxed, when a node's readiness, labels, taints or runtime handlers change. A RuntimeClass and a Node are reconciled when they
 /// change. Guarantees are the manager's: reconciling starts only after every cache has synced, and only while leading.
 /// </remarks>
 public sealed class SandboxController : IDisposable
@@ -48,6 +48,7 @@ public sealed class SandboxController : IDisposable
         Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
         PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
         _metrics.SetWorkloadsSource(CountWorkloads);
+        _metrics.SetHandlerProofSource(() => NodePoolAudit.HandlerProofs(Cache.Nodes.List(""), policy, Cache));
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
         var workloads = _manager.Add(new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger));
@@ -155,7 +156,7 @@ public sealed class SandboxController : IDisposable
             .Where(w => w.Value.Workload is { } workload && _options.Policy.SettingsFor(Tiering.Compute(workload.Spec).Runtime)?.RuntimeClassName == change.Name)
             .Select(w => (w.Namespace, w.Name));
 
-    /// <summary>Every sandboxed AgentWorkload, when a node's placement (readiness, labels, taints) changed: pool availability may have.</summary>
+    /// <summary>Every sandboxed AgentWorkload, when a node's placement (readiness, labels, taints, runtime handlers) changed: pool availability may have.</summary>
     private IEnumerable<(string Namespace, string Name)> SandboxedWorkloadsIfPlacementChanged(CacheChange<NodeInfo> change) =>
         change.Old is { } o && change.New is { } n && SamePlacement(o, n)
             ? []
@@ -166,7 +167,8 @@ public sealed class SandboxController : IDisposable
     private static bool SamePlacement(NodeInfo a, NodeInfo b) =>
         a.Ready == b.Ready
         && a.Labels.Count == b.Labels.Count && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && a.Taints.SequenceEqual(b.Taints);
+        && a.Taints.SequenceEqual(b.Taints)
+        && (a.RuntimeHandlers ?? []).SequenceEqual(b.RuntimeHandlers ?? [], StringComparer.Ordinal);
 
     private IEnumerable<Measurement<long>> CountWorkloads()
     {
