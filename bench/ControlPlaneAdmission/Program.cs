@@ -1,6 +1,7 @@
 using System.Globalization;
 using ControlPlaneAdmission;
 using k8s;
+using SandboxOperator.Testing;
 using SandboxOperator.Testing.ControlPlane;
 
 // Pod creates through a real kube-apiserver, with the operator's webhooks installed and removed in

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using k8s;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using ControllerScale;
 
 // Usage: ControllerScale [--workloads N] [--pods N] [--namespaces N] [--workers N] [--page-size N] [--probe-list]

@@ -8,11 +8,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SandboxOperator;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Testing.KubeApi;
-using SandboxOperator.Webhook.Hosting;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.StateSources;
 
 // Usage: dotnet run -c Release --project bench/LiveReadCost -- [reviews (default 3000)] [workloads in the namespace (default 3)]
 // Sends the same /mutate pod review, one at a time over one HTTP/2 connection, to the host composed as in a cluster

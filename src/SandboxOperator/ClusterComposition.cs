@@ -1,9 +1,9 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator.Controller.Caching;
-using SandboxOperator.Controller.Hosting;
-using SandboxOperator.Webhook.Hosting;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Controller.Manager;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator;
 

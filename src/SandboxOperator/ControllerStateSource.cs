@@ -1,23 +1,24 @@
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.State;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator;
 
 /// <summary>
-/// Serves the webhook from the controller's informer caches, which every replica keeps warm, leader or not. Stale
-/// once one of <paramref name="informers"/> (those the decisions read) has had a broken watch for longer than
-/// <paramref name="outageLimit"/>.
+/// Serves the webhook from the controller's informer caches, which every replica keeps warm, leader or not. Synced
+/// once the caches of <paramref name="informers"/> (those the decisions read: not the pods', which the webhook reads
+/// live when its cache does not know a pod yet) hold their first list; stale once one of them has had a broken watch
+/// for longer than <paramref name="outageLimit"/>.
 /// </summary>
 internal sealed class ControllerStateSource(ClusterCache cache, IReadOnlyList<IInformer> informers, TimeSpan outageLimit) : IClusterStateSource
 {
     public IClusterState Current => cache;
 
-    public bool Synced => cache.IsSynced;
+    public bool Synced => informers.All(i => i.Synced.IsCompletedSuccessfully);
 
     // The contract says WhenSynced never faults: a failed or cancelled start shows as "not ready", not as an exception.
-    public Task WhenSynced { get; } = cache.Synced.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    public Task WhenSynced { get; } = Task.WhenAll(informers.Select(i => i.Synced)).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     public string? StaleBecause
     {

@@ -4,7 +4,7 @@ using k8s.Autorest;
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Pods;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator;
 

@@ -1,12 +1,12 @@
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Reporting;
-using SandboxOperator.Webhook.Hosting;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.StateSources;
 
-// Composition only: read options, choose the cluster state source, run the host.
+// The composition root: read options, compose the process (OperatorHost), choose the cluster state source, run.
 var (appSettings, settingsError) = OperatorOptionsReader.LoadAppSettings(AppContext.BaseDirectory);
 var parsed = settingsError is null ? OperatorOptionsReader.Read(args, Environment.GetEnvironmentVariable, appSettings) : new OptionsResult(null, settingsError);
 if (parsed.Help)
@@ -34,6 +34,11 @@ try
         }
 
         builder.Services.AddSingleton<IClusterStateSource>(source);
+        if (options.InCluster)
+        {
+            // In a pod the self-managed certificate still lives in its Secret and the webhook configurations' caBundle.
+            builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientConfiguration.InClusterConfig()));
+        }
     }
     else
     {
@@ -51,6 +56,8 @@ try
             throw new StartupException($"no Kubernetes API to talk to ({e.Message}); run in a pod, set KUBECONFIG, or use --state-dir <dir> to decide from manifests");
         }
 
+        // The process's one client: the controller's informers and reconcilers, the webhook's live reads and the
+        // certificate Secret all use it.
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(config));
         builder.Services.AddClusterState(options, new SandboxControllerOptions
         {

@@ -1,8 +1,8 @@
 using System.Text;
 using k8s;
 using k8s.Models;
-using SandboxOperator.Controller.Api;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.CustomResources;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using Testcontainers.K3s;

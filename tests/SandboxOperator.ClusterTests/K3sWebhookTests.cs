@@ -4,9 +4,10 @@ using DotNet.Testcontainers.Configurations;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using SandboxOperator.Controller.Api;
+using SandboxOperator.Controller.CustomResources;
 using SandboxOperator.Policy.Api;
 using Testcontainers.K3s;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.ClusterTests;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Controller.Runtime;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

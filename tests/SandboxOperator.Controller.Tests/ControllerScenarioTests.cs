@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

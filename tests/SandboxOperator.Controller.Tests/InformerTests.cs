@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using SandboxOperator.Controller.Runtime;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

@@ -8,9 +8,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests;
 

@@ -466,10 +466,5 @@ public sealed class ControlPlane : IAsyncDisposable
     }
 
     /// <summary>A loopback port free at the time of the call.</summary>
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LocalProcess.FreePort();
 }

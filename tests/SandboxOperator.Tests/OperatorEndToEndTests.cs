@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using SandboxOperator.Testing.KubeApi;
 using SandboxOperator.Testing.KubeApi.Admission;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Tests;
 
@@ -54,22 +55,22 @@ public sealed class OperatorEndToEndTests
         Assert.StartsWith("admission webhook \"validate.agentsandbox.io\" denied the request: MCP server pods must run in Kata: spec.runtimeClassName is \"gvisor\"", message, StringComparison.Ordinal);
 
         // The leader reconciles the AgentWorkload's status.
-        var status = await Eventually(async () =>
+        var status = await Eventually.ValueAsync(async () =>
         {
             var obj = JsonSerializer.SerializeToNode(await client.CustomObjects.GetNamespacedCustomObjectAsync("agentsandbox.io", "v1alpha1", "tools", "agentworkloads", "code-runner"));
             return obj?["status"]?["riskTier"]?.GetValue<string>() == "High" && obj["status"]?["pods"]?["total"]?.GetValue<int>() == 1 ? obj["status"] : null;
-        });
+        }, "the AgentWorkload's status says High with one pod", Patience);
         Assert.Equal("Kata", (string?)status["runtime"]);
         Assert.Equal("kata", (string?)status["runtimeClassName"]);
         Assert.Contains(status["conditions"]!.AsArray(), c => (string?)c!["type"] == "RuntimeClassAvailable" && (string?)c["status"] == "True");
 
         // Reconcile and admission metrics on the metrics port.
         using var http = new HttpClient();
-        var metrics = await Eventually(async () =>
+        var metrics = await Eventually.ValueAsync(async () =>
         {
             var text = await http.GetStringAsync(op.MetricsUrl);
             return text.Contains("agentsandbox_reconcile_total", StringComparison.Ordinal) ? text : null;
-        });
+        }, "/metrics shows reconciles", Patience);
         Assert.Contains("agentsandbox_admission_requests_total", metrics, StringComparison.Ordinal);
         Assert.Contains("agentsandbox_leader 1", metrics, StringComparison.Ordinal);
         Assert.Matches("agentsandbox_admission_requests_total\\{[^}]*decision=\"denied\"", metrics);
@@ -80,24 +81,4 @@ public sealed class OperatorEndToEndTests
         Metadata = new V1ObjectMeta { Name = name, Labels = JsonSerializer.Deserialize<Dictionary<string, string>>(labels) },
         Spec = new V1PodSpec { RuntimeClassName = runtimeClass, Containers = [new V1Container { Name = "c", Image = "example/c:1" }] },
     };
-
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (await probe() is { } result)
-            {
-                return result;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("condition not reached within " + Patience);
-            }
-
-            await Task.Delay(200);
-        }
-    }
 }

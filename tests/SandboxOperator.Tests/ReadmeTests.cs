@@ -283,7 +283,7 @@ public sealed partial class ReadmeTests
     [Fact]
     public void Every_flag_of_a_readme_operator_command_is_one_the_operator_documents()
     {
-        var usage = SandboxOperator.Webhook.Hosting.OperatorOptionsReader.Usage;
+        var usage = SandboxOperator.Settings.OperatorOptionsReader.Usage;
         var flags = Commands().Where(c => c.Text.StartsWith(Operator, StringComparison.Ordinal))
             .SelectMany(c => c.Text[Operator.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("--", StringComparison.Ordinal)))
             .ToList();

@@ -23,7 +23,7 @@ namespace SandboxOperator.Controller.Runtime;
 /// with its first event, so on a cluster where nothing changes it counts as broken until the API server's next
 /// bookmark.
 /// </remarks>
-public sealed class Informer<TSource, TCached> : IInformer
+public sealed class Informer<TSource, TCached> : IInformer<TCached>
     where TSource : IKubernetesObject<V1ObjectMeta>
     where TCached : class
 {
@@ -260,4 +260,12 @@ public interface IInformer
     TimeSpan? BrokenFor { get; }
 
     Task RunAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>An informer whose cache holds <typeparamref name="T"/>, as a source of changes a watch map subscribes to.</summary>
+public interface IInformer<T> : IInformer
+    where T : class
+{
+    /// <summary>Calls <paramref name="handler"/> after every change of the cache (add, update, delete, relist).</summary>
+    void OnChange(Action<CacheChange<T>> handler);
 }

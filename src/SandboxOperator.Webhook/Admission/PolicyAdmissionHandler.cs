@@ -2,7 +2,7 @@ using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
 using SandboxOperator.Policy.Pods;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator.Webhook.Admission;
 

@@ -1,11 +1,12 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Testing.KubeApi;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Controller.Tests.Security;
 

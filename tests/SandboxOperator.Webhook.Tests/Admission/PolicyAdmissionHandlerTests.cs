@@ -5,7 +5,7 @@ using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 using SandboxOperator.Webhook.Admission;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator.Webhook.Tests.Admission;
 

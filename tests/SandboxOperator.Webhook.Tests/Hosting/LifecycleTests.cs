@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.Serving;
 using SandboxOperator.Webhook.Tests.Support;
 
 namespace SandboxOperator.Webhook.Tests.Hosting;

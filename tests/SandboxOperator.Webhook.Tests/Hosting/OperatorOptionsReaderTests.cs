@@ -1,7 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using SandboxOperator.Policy.Api;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.Serving;
 using Serilog.Events;
 
 namespace SandboxOperator.Webhook.Tests.Hosting;
@@ -72,6 +73,11 @@ public sealed class OperatorOptionsReaderTests
     [InlineData(new[] { "--nope" }, "unknown flag --nope")]
     [InlineData(new[] { "stray" }, "unexpected argument \"stray\"")]
     [InlineData(new[] { "--webhook-port" }, "flag --webhook-port needs a value")]
+    [InlineData(new[] { "--webhook-port", "--health-port", "1" }, "flag --webhook-port needs a value")]
+    [InlineData(new[] { "--webhook-port", "1", "2" }, "unexpected argument \"2\"")]
+    [InlineData(new[] { "--", "--webhook-port", "1" }, "unexpected argument \"--\"")]
+    [InlineData(new[] { "--version" }, "unknown flag --version")]
+    [InlineData(new[] { "--nope=1" }, "unknown flag --nope (see --help)")]
     [InlineData(new[] { "--webhook-port", "99999" }, "--webhook-port \"99999\": expected a port number")]
     [InlineData(new[] { "--bind-address", "example.com" }, "--bind-address \"example.com\": expected an IP address")]
     [InlineData(new[] { "--log-level", "loud" }, "--log-level \"loud\"")]
@@ -103,6 +109,14 @@ public sealed class OperatorOptionsReaderTests
         Assert.Null(result.Options);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', result.Error!);
+    }
+
+    [Fact]
+    public void A_flag_given_twice_takes_its_last_value()
+    {
+        var o = OperatorOptionsReader.Read(["--webhook-port", "1001", "--webhook-port=1002"], NoEnv).Options!;
+
+        Assert.Equal(1002, o.WebhookPort);
     }
 
     [Fact]

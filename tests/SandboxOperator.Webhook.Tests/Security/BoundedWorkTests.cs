@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Webhook.Admission;
 using SandboxOperator.Webhook.Tests.Support;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Webhook.Tests.Security;
 
@@ -140,9 +141,10 @@ public sealed class BoundedWorkTests(SharedHost shared) : IClassFixture<SharedHo
         // The chart's memory limit, as the .NET runtime applies it in a container: a GC heap limit of 75 %.
         using var certs = new TestCertificates();
         certs.WriteServing();
-        await using var op = await OperatorProcess.StartAsync(
+        await using var op = await OperatorProcess.StartWithStateDirAsync(
+            RunningHost.SamplesDir,
             ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--shutdown-delay", "0"],
-            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = $"0x{ChartMemoryLimit * 3 / 4:X}" });
+            new Dictionary<string, string?> { ["DOTNET_GCHeapHardLimit"] = $"0x{ChartMemoryLimit * 3 / 4:X}" });
         using var client = RunningHost.CreateClient(certs.Trusted);
         var reviews = LargestReviews().ToList();
         Assert.All(reviews, r => Assert.InRange(r.Body.Length, AdmissionEndpoint.MaxBodyBytes - 8192, AdmissionEndpoint.MaxBodyBytes));
@@ -152,10 +154,10 @@ public sealed class BoundedWorkTests(SharedHost shared) : IClassFixture<SharedHo
         var growth = new List<(string Shape, long Grown, string Figures)>();
         foreach (var (shape, body) in reviews)
         {
-            ResetPeak(op.Id);
-            var before = Memory(op.Id);
+            ResetPeak(op.Process.Id);
+            var before = Memory(op.Process.Id);
             var (status, answer) = await PostAsync(client, op, "/mutate", body);
-            var after = Memory(op.Id);
+            var after = Memory(op.Process.Id);
             Assert.True(status == 200 || status == 400, $"{shape}: HTTP {status} {answer[..Math.Min(300, answer.Length)]}");
             Assert.True(answer.Length < 4096, $"{shape}: {answer.Length} bytes answered");
             var grown = after.Peak - before.Resident;
@@ -165,13 +167,13 @@ public sealed class BoundedWorkTests(SharedHost shared) : IClassFixture<SharedHo
         Assert.True(growth.All(g => g.Grown <= 64L * 1024 * 1024), string.Join("\n", growth.Select(g => g.Figures)));
 
         // Four of each shape at once.
-        ResetPeak(op.Id);
+        ResetPeak(op.Process.Id);
         foreach (var (shape, body) in reviews)
         {
             var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PostAsync(client, op, "/validate", body)));
             Assert.All(results, r => Assert.True(r.Status is 200 or 400, $"{shape}: HTTP {r.Status}"));
-            Assert.False(Process.GetProcessById(op.Id).HasExited, $"{shape}: the process died");
-            var peak = Memory(op.Id).Peak;
+            Assert.False(Process.GetProcessById(op.Process.Id).HasExited, $"{shape}: the process died");
+            var peak = Memory(op.Process.Id).Peak;
             Assert.True(peak < ChartMemoryLimit, $"{shape}: peak RSS {peak / 1048576.0:F1} MiB is over the chart's {ChartMemoryLimit / 1048576} MiB limit");
         }
 
@@ -179,7 +181,7 @@ public sealed class BoundedWorkTests(SharedHost shared) : IClassFixture<SharedHo
         Assert.Equal(200, okStatus);
         Assert.True(ReviewResponse.Parse(ok).Allowed);
         using var health = new HttpClient();
-        Assert.Equal(HttpStatusCode.OK, (await health.GetAsync(new Uri($"http://127.0.0.1:{op.HealthPort}/readyz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await health.GetAsync(new Uri($"http://127.0.0.1:{op.HealthUrl.Port}/readyz"))).StatusCode);
     }
 
     private static async Task<(int Status, string Body)> PostAsync(HttpClient client, OperatorProcess op, string path, byte[] body)

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using SandboxOperator.Webhook.Hosting;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.Serving;
 using SandboxOperator.Webhook.Tests.Support;
 
 namespace SandboxOperator.Webhook.Tests.Security;

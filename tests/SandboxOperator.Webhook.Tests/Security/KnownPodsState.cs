@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator.Webhook.Tests.Security;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator.Webhook.Tests.Support;
 using SandboxOperator.Webhook.Tls;
 using Serilog.Formatting.Compact;
+using SandboxOperator.Testing;
 
 namespace SandboxOperator.Webhook.Tests.Security;
 
@@ -28,7 +29,8 @@ public sealed class NoSecretsInLogsTests
         using var certs = new TestCertificates();
         certs.WriteServing();
         var firstKey = await File.ReadAllTextAsync(certs.KeyFile);
-        await using var op = await OperatorProcess.StartAsync(
+        await using var op = await OperatorProcess.StartWithStateDirAsync(
+            RunningHost.SamplesDir,
             ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--tls-check-interval", "1s", "--log-level", "trace", "--shutdown-delay", "0"]);
         using var client = RunningHost.CreateClient(certs.Trusted);
 
@@ -49,7 +51,7 @@ public sealed class NoSecretsInLogsTests
         op.Terminate();
         Assert.Equal(0, await op.WaitForExitAsync(TimeSpan.FromSeconds(20)));
 
-        var lines = op.Stdout.ToList();
+        var lines = op.Lines.ToList();
         Assert.All(lines, l => JsonDocument.Parse(l).Dispose()); // compact JSON, one event per line
         Assert.Contains(lines, l => l.Contains("serving the certificate from", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("admission denied", StringComparison.Ordinal));
@@ -153,15 +155,8 @@ public sealed class NoSecretsInLogsTests
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(SecretValue)), log, StringComparison.Ordinal);
     }
 
-    private static async Task WaitForCountAsync(OperatorProcess op, string text, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (op.Stdout.Count(l => l.Contains(text, StringComparison.Ordinal)) < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {count} lines with \"{text}\":\n{op.Output}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitForCountAsync(OperatorProcess op, string text, int count) =>
+        Eventually.HoldsAsync(() => op.Lines.Count(l => l.Contains(text, StringComparison.Ordinal)) >= count, $"{count} lines contain \"{text}\"", detail: () => op.Output);
 
     private sealed class FormattingSink(CompactJsonFormatter formatter, TextWriter output) : Serilog.Core.ILogEventSink
     {

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using SandboxOperator.Controller.Api;
+using SandboxOperator.Controller.CustomResources;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Webhook.Tests.Hosting;
 using SandboxOperator.Webhook.Tests.Support;

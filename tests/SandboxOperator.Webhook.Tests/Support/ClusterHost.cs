@@ -3,13 +3,14 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SandboxOperator.Controller.Caching;
-using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Manager;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Testing.KubeApi;
 using SandboxOperator.Testing.KubeApi.Admission;
-using SandboxOperator.Webhook.Hosting;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Settings;
+using SandboxOperator.Webhook.Serving;
+using SandboxOperator.Webhook.StateSources;
 
 namespace SandboxOperator.Webhook.Tests.Support;
 

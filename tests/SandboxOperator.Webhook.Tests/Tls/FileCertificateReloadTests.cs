@@ -106,7 +106,7 @@ public sealed class FileCertificateReloadTests
         await File.WriteAllTextAsync(certs.CertFile, "garbage");
         await File.WriteAllTextAsync(certs.KeyFile, "garbage");
 
-        var e = await Assert.ThrowsAsync<SandboxOperator.Webhook.Hosting.StartupException>(() =>
+        var e = await Assert.ThrowsAsync<SandboxOperator.StartupException>(() =>
             RunningHost.StartAsync(RunningHost.DefaultOptions with { TlsCertFile = certs.CertFile, TlsKeyFile = certs.KeyFile }, trustedCa: certs.Trusted));
         Assert.StartsWith($"--tls-cert-file {certs.CertFile} / --tls-key-file {certs.KeyFile}: not a usable PEM", e.Message, StringComparison.Ordinal);
     }

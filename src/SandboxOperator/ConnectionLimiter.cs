@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using SandboxOperator.Webhook.Admission;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator;
 
 /// <summary>
 /// Caps the connections one listener holds, in total and per client address, as connection middleware placed before

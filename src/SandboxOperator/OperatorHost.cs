@@ -10,14 +10,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using SandboxOperator.Controller.Metrics;
+using SandboxOperator.Settings;
 using SandboxOperator.Webhook.Admission;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.Serving;
+using SandboxOperator.Webhook.StateSources;
 using SandboxOperator.Webhook.Tls;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator;
 
 /// <summary>The configuration cannot start a host; the message is the one line to print.</summary>
 public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);
@@ -35,10 +38,11 @@ public sealed class OperatorEndpoints
 }
 
 /// <summary>
-/// Composes the operator host: Kestrel with the HTTPS webhook listener and the plain health and metrics
-/// listeners, the admission handler chain (audit log → metrics → policy), certificates, Serilog compact
-/// JSON logging and the OpenTelemetry Prometheus exporter. The caller registers an
-/// <see cref="IClusterStateSource"/> between <see cref="CreateBuilder"/> and <see cref="Build"/>.
+/// Composes the operator process: Kestrel with the HTTPS webhook listener and the plain health and metrics
+/// listeners, the admission webhook (<see cref="AdmissionWebhookExtensions.AddAdmissionWebhook"/>), its certificates, Serilog
+/// compact JSON logging and the OpenTelemetry Prometheus exporter of both meters. The caller registers an
+/// <see cref="IClusterStateSource"/> (and, against a cluster, the controller: <see cref="ClusterComposition"/>)
+/// between <see cref="CreateBuilder"/> and <see cref="Build"/>.
 /// </summary>
 public static class OperatorHost
 {
@@ -47,7 +51,6 @@ public static class OperatorHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(options.Policy);
 
         builder.Logging.ClearProviders();
         services.AddSerilog(lc =>
@@ -64,29 +67,24 @@ public static class OperatorHost
             configureLogging?.Invoke(lc);
         });
 
+        // Both meters by name: the webhook's and the controller's (today they share one name; each is still named here,
+        // so renaming either cannot silently drop its metrics from /metrics).
         services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(AdmissionMetrics.MeterName)
+            .AddMeter(AdmissionMetrics.MeterName, ControllerMetrics.MeterName)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
-        services.AddSingleton<ServingCertificate>();
-        services.AddSingleton<AdmissionMetrics>();
+        services.AddAdmissionWebhook(new AdmissionWebhookOptions
+        {
+            Policy = options.Policy,
+            ReviewTimeout = options.ReviewTimeout,
+            LiveReadTimeout = options.LiveReadTimeout,
+            ShutdownDelay = options.ShutdownDelay,
+        });
         services.AddSingleton<OperatorEndpoints>();
-        services.AddSingleton<Readiness>();
         services.AddSingleton(sp => new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerClient,
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<ILogger<ConnectionLimiter>>()));
-        services.AddHostedService<ShutdownDrain>();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
-
-        services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
-            new MeasuredAdmissionHandler(
-                new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>(),
-                    sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout),
-                sp.GetRequiredService<AdmissionMetrics>()),
-            sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
-        services.AddSingleton(sp => new AdmissionEndpoint(
-            sp.GetRequiredService<IAdmissionHandler>(), sp.GetRequiredService<AdmissionMetrics>(),
-            sp.GetRequiredService<ILogger<AdmissionEndpoint>>(), options.ReviewTimeout));
 
         AddCertificates(services, options);
 
@@ -167,7 +165,6 @@ public static class OperatorHost
         }
 
         var endpoints = app.Services.GetRequiredService<OperatorEndpoints>();
-        var admission = app.Services.GetRequiredService<AdmissionEndpoint>();
         var readiness = app.Services.GetRequiredService<Readiness>();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(
             meterProvider: null,
@@ -175,15 +172,10 @@ public static class OperatorHost
             path: null,
             configureBranchedPipeline: null,
             optionsName: null);
+        app.MapAdmission(ctx => ctx.Connection.LocalPort == endpoints.WebhookPort);
         app.Run(ctx =>
         {
-            var port = ctx.Connection.LocalPort;
-            if (port == endpoints.WebhookPort)
-            {
-                return admission.InvokeAsync(ctx);
-            }
-
-            if (port == endpoints.HealthPort)
+            if (ctx.Connection.LocalPort == endpoints.HealthPort)
             {
                 return HealthAsync(ctx, readiness);
             }
@@ -231,16 +223,15 @@ public static class OperatorHost
     }
 
     /// <summary>
-    /// Wherever a Kubernetes API is in reach (a pod's service account, or a kubeconfig outside the cluster)
-    /// the self-managed CA lives in the Secret and is injected into the webhook configurations, so a
-    /// replica on a laptop behaves as one in a pod; only with no API at all (--state-dir) it stays in memory.
+    /// Wherever a Kubernetes API is in reach (a pod's service account, or a kubeconfig outside the cluster; the
+    /// process's one <see cref="IKubernetes"/>) the self-managed CA lives in the Secret and is injected into the
+    /// webhook configurations, so a replica on a laptop behaves as one in a pod; only with no API at all
+    /// (--state-dir outside a cluster) it stays in memory.
     /// </summary>
-    private static KubernetesCertificateSecretStore? ClusterSecretStore(IServiceProvider sp, OperatorOptions options)
-    {
-        var client = sp.GetService<IKubernetes>()
-            ?? (options.InCluster ? new Kubernetes(KubernetesClientConfiguration.InClusterConfig()) : null);
-        return client is null ? null : new KubernetesCertificateSecretStore(client, options.Namespace, options.TlsSecretName, options.WebhookConfigurationName);
-    }
+    private static KubernetesCertificateSecretStore? ClusterSecretStore(IServiceProvider sp, OperatorOptions options) =>
+        sp.GetService<IKubernetes>() is { } client
+            ? new KubernetesCertificateSecretStore(client, options.Namespace, options.TlsSecretName, options.WebhookConfigurationName)
+            : null;
 
     private static Task HealthAsync(HttpContext ctx, Readiness readiness)
     {

@@ -1,8 +1,8 @@
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.State;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 
-namespace SandboxOperator.Webhook.Tests.State;
+namespace SandboxOperator.Webhook.Tests.StateSources;
 
 public sealed class ReviewClusterStateTests
 {

@@ -3,13 +3,14 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using SandboxOperator.Webhook.Tls;
 
-namespace SandboxOperator.Testing.ControlPlane;
+namespace SandboxOperator.Testing;
 
 /// <summary>
-/// The real <c>sandbox-operator</c> executable, started against a Kubernetes API (via a kubeconfig) on
-/// free loopback ports, either with serving certificates issued by a test CA that the test's HttpClient
-/// trusts, or with no certificate files at all (self-managed: the operator keeps its CA in a Secret and
-/// injects it into the webhook configurations, as it does in a pod).
+/// The real <c>sandbox-operator</c> executable on free loopback ports: started against a Kubernetes API (via a
+/// kubeconfig), either with serving certificates issued by a test CA that the test's HttpClient trusts, or with no
+/// certificate files at all (self-managed: the operator keeps its CA in a Secret and injects it into the webhook
+/// configurations, as it does in a pod); or with <c>--state-dir</c> and no cluster at all
+/// (<see cref="StartWithStateDirAsync"/>). Everything it writes is kept (<see cref="Output"/>).
 /// </summary>
 public sealed class OperatorProcess : IAsyncDisposable
 {
@@ -40,8 +41,14 @@ public sealed class OperatorProcess : IAsyncDisposable
     /// <summary>The process, for its id, CPU time and log file.</summary>
     public LocalProcess Process => _process;
 
-    /// <summary>Everything it has logged so far (compact JSON lines).</summary>
+    /// <summary>Everything it has written so far, stdout and stderr (compact JSON log lines).</summary>
     public string Output => _process.Output;
+
+    /// <summary><see cref="Output"/> as lines.</summary>
+    public IReadOnlyList<string> Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The URL of <paramref name="path"/> on the webhook port.</summary>
+    public Uri WebhookUri(string path) => new(WebhookUrl, path);
 
     /// <summary>A kubeconfig for an API server at <paramref name="url"/> with a bearer token (the test server does not check it).</summary>
     public static string KubeconfigFor(string url) => $$"""
@@ -81,6 +88,35 @@ public sealed class OperatorProcess : IAsyncDisposable
     /// </summary>
     public static OperatorProcess StartSelfManaged(string kubeconfig, string podName, int? webhookPort, IEnumerable<string> args) =>
         Launch(Directory.CreateTempSubdirectory("operator-").FullName, null, kubeconfig, podName, webhookPort, args);
+
+    /// <summary>
+    /// Starts the operator with <c>--state-dir <paramref name="stateDir"/></c> (no cluster: no kubeconfig, not in a pod)
+    /// and <paramref name="args"/>, and waits until <c>/readyz</c> answers 200.
+    /// </summary>
+    public static async Task<OperatorProcess> StartWithStateDirAsync(string stateDir, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var op = Launch(Directory.CreateTempSubdirectory("operator-").FullName, null, null, "operator", null, ["--state-dir", stateDir, .. args], environment);
+        try
+        {
+            await op.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            return op;
+        }
+        catch
+        {
+            await op.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until a line it wrote contains <paramref name="text"/>.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan timeout) =>
+        Eventually.HoldsAsync(() => Lines.Any(l => l.Contains(text, StringComparison.Ordinal)), $"{Name} logs a line containing \"{text}\"", timeout, () => _process.Tail());
+
+    /// <summary>Sends SIGTERM, as the kubelet does when the pod is deleted, and returns at once.</summary>
+    public void Terminate() => _process.Terminate();
+
+    /// <summary>The exit code; throws when the process has not exited within <paramref name="timeout"/>.</summary>
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync(timeout);
 
     /// <summary>An HttpClient for the webhook port that trusts only the test CA.</summary>
     public HttpMessageHandler TrustingHandler() => new SocketsHttpHandler
@@ -139,12 +175,18 @@ public sealed class OperatorProcess : IAsyncDisposable
         Directory.Delete(_dir, true);
     }
 
-    public static int FreePort() => ControlPlane.FreePort();
+    public static int FreePort() => LocalProcess.FreePort();
 
-    private static OperatorProcess Launch(string dir, X509Certificate2? ca, string kubeconfig, string podName, int? webhookPort, IEnumerable<string> args)
+    /// <param name="kubeconfig">The kubeconfig text; null for none (a path to no file, so none from the user's home either).</param>
+    private static OperatorProcess Launch(string dir, X509Certificate2? ca, string? kubeconfig, string podName, int? webhookPort, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var kubeconfigFile = Path.Combine(dir, "kubeconfig");
-        File.WriteAllText(kubeconfigFile, kubeconfig);
+        if (kubeconfig is not null)
+        {
+            File.WriteAllText(kubeconfigFile, kubeconfig);
+        }
+
         int webhook = webhookPort ?? FreePort(), health = FreePort(), metrics = FreePort();
         string Port(int p) => p.ToString(CultureInfo.InvariantCulture);
 
@@ -153,7 +195,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         [
             Path.Combine(AppContext.BaseDirectory, "sandbox-operator.dll"), .. args,
             "--bind-address", "127.0.0.1", "--webhook-port", Port(webhook), "--health-port", Port(health), "--metrics-port", Port(metrics),
-        ], Path.Combine(dir, "operator.log"), new Dictionary<string, string?>
+        ], Path.Combine(dir, "operator.log"), new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
         {
             // Out of cluster: no in-cluster service account, the kubeconfig instead.
             ["KUBERNETES_SERVICE_HOST"] = null,

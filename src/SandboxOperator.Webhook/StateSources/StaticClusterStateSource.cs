@@ -1,7 +1,7 @@
 using SandboxOperator.Policy.Manifests;
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Webhook.State;
+namespace SandboxOperator.Webhook.StateSources;
 
 /// <summary>
 /// A fixed cluster state, synced from the start: the <c>--state-dir</c> mode that runs with no cluster,

@@ -1,8 +1,8 @@
 using SandboxOperator.Policy.Manifests;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 using SandboxOperator.Webhook.Tests.Support;
 
-namespace SandboxOperator.Webhook.Tests.State;
+namespace SandboxOperator.Webhook.Tests.StateSources;
 
 public sealed class StaticClusterStateSourceTests
 {

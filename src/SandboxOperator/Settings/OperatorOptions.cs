@@ -2,7 +2,7 @@ using System.Net;
 using SandboxOperator.Policy.Configuration;
 using Serilog.Events;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator.Settings;
 
 /// <summary>
 /// The operator's settings, from flags, environment variables (<c>SANDBOX_OPERATOR_*</c>) and

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
 
-namespace SandboxOperator.Controller.Api;
+namespace SandboxOperator.Controller.CustomResources;
 
 /// <summary>A list of <see cref="V1Alpha1AgentWorkload"/> as returned by a list request.</summary>
 public sealed class V1Alpha1AgentWorkloadList : IKubernetesObject<V1ListMeta>, IItems<V1Alpha1AgentWorkload>

@@ -2,7 +2,7 @@ using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Webhook.State;
+namespace SandboxOperator.Webhook.StateSources;
 
 /// <summary>
 /// The state one review is decided with: the cache, overlaid for the review's namespace with what was read live,

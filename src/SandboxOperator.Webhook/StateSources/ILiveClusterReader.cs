@@ -1,7 +1,7 @@
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Pods;
 
-namespace SandboxOperator.Webhook.State;
+namespace SandboxOperator.Webhook.StateSources;
 
 /// <summary>
 /// Reads, straight from the API server, what an informer cache may not have seen yet. Registered only when the host

@@ -1,7 +1,7 @@
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Configuration;
 
-namespace SandboxOperator.Controller.Hosting;
+namespace SandboxOperator.Controller.Manager;
 
 /// <summary>Settings of the <see cref="SandboxController"/>.</summary>
 public sealed record SandboxControllerOptions

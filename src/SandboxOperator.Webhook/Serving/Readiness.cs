@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SandboxOperator.Webhook.State;
+using SandboxOperator.Webhook.StateSources;
 using SandboxOperator.Webhook.Tls;
 
-namespace SandboxOperator.Webhook.Hosting;
+namespace SandboxOperator.Webhook.Serving;
 
 /// <summary>
 /// What <c>/readyz</c> reports: ready once the serving certificate is loaded and the cluster state
-/// source has synced, not ready while the state source is stale (a watch broken for longer than
-/// <see cref="OperatorOptions.WatchOutageLimit"/>, named with how long), and no longer ready from the
+/// source has synced, not ready while the state source is stale (<see cref="IClusterStateSource.StaleBecause"/>,
+/// e.g. a watch broken for longer than the host's limit, named with how long), and no longer ready from the
 /// moment shutdown begins.
 /// </summary>
 public sealed class Readiness(ServingCertificate certificate, IClusterStateSource source)
@@ -30,10 +30,10 @@ public sealed class Readiness(ServingCertificate certificate, IClusterStateSourc
 
 /// <summary>
 /// The first step of a graceful stop: before any listener closes, report not-ready and keep serving
-/// for <see cref="OperatorOptions.ShutdownDelay"/> so the Service stops routing reviews here. Kestrel then
+/// for <see cref="AdmissionWebhookOptions.ShutdownDelay"/> so the Service stops routing reviews here. Kestrel then
 /// stops accepting and lets in-flight reviews finish, all within HostOptions.ShutdownTimeout.
 /// </summary>
-public sealed class ShutdownDrain(Readiness readiness, OperatorOptions options, ILogger<ShutdownDrain> logger) : IHostedLifecycleService
+public sealed class ShutdownDrain(Readiness readiness, AdmissionWebhookOptions options, ILogger<ShutdownDrain> logger) : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 
-namespace SandboxOperator.Testing.ControlPlane;
+namespace SandboxOperator.Testing;
 
 /// <summary>
 /// A child process whose stdout and stderr go, line by line, to a log file. Disposing it kills it with
@@ -150,6 +150,30 @@ public sealed class LocalProcess : IAsyncDisposable
         }
 
         Running.TryRemove(this, out _);
+    }
+
+    /// <summary>A loopback port free at the time of the call.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Sends SIGTERM, as the kubelet does when a pod is deleted, and returns without waiting.</summary>
+    public void Terminate()
+    {
+        using var term = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        term.WaitForExit();
+    }
+
+    /// <summary>The exit code; throws <see cref="OperationCanceledException"/> when the process has not exited within <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        Running.TryRemove(this, out _);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL to the process and its children; returns at once.</summary>

@@ -7,7 +7,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Controller.Hosting;
+namespace SandboxOperator.Controller.Manager;
 
 /// <summary>Registers the controller in a host.</summary>
 public static class ServiceCollectionExtensions

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
 
-namespace SandboxOperator.Controller.Api;
+namespace SandboxOperator.Controller.CustomResources;
 
 /// <summary>The AgentWorkload custom resource as KubernetesClient (de)serializes it; spec and status are the core's types.</summary>
 public sealed class V1Alpha1AgentWorkload : IKubernetesObject<V1ObjectMeta>, ISpec<AgentWorkloadSpec>, IStatus<AgentWorkloadStatus?>

@@ -1,6 +1,6 @@
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Webhook.State;
+namespace SandboxOperator.Webhook.StateSources;
 
 /// <summary>
 /// Where the webhook gets its view of the cluster: manifests from <c>--state-dir</c>, or the
