@@ -136,6 +136,12 @@ public static class AdmissionEvaluator
             warnings.Add($"{where}seccomp Unconfined: every container should run with a seccomp profile");
         }
 
+        // A pod's spec is fixed at CREATE: advice on it is given then, and on every change of a template.
+        if (!isPod || request.Operation == AdmissionOperation.Create)
+        {
+            CompatibilityAdvice.AddTo(warnings, where, current.Mutation.Mutated, current.Mutation.Runtime);
+        }
+
         var (deny, message) = Judge(mode, where, violations, before, warnings);
         var managed = current.Classification.Managed;
         return new AdmissionDecision
