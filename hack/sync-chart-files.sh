@@ -13,3 +13,5 @@ else
   echo "skipping CRD: $crd does not exist yet" >&2
 fi
 cp "$root/config/seccomp/agent-restricted.json" "$chart/files/agent-restricted.json"
+cp "$root/config/prometheus/alerts.yaml" "$chart/files/alerts.yaml"
+cp "$root/config/grafana/sandbox-operator.json" "$chart/files/dashboard.json"
