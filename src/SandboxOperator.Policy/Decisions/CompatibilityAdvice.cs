@@ -22,6 +22,7 @@ public static class CompatibilityAdvice
     private const string KataGpu = "https://github.com/kata-containers/kata-containers/blob/main/docs/use-cases/NVIDIA-GPU-passthrough-and-Kata-QEMU.md";
     private const string KataLimitations = "https://github.com/kata-containers/kata-containers/blob/main/docs/Limitations.md#host-resource-sharing";
     private const string KataPropagation = "https://github.com/kata-containers/kata-containers/issues/10502";
+    private const string PropagationFix = "use mountPropagation None or HostToContainer, or run the mounting component (a CSI or FlexVolume driver) as an infrastructure pod with runc";
     private const string KubernetesPropagation = "https://kubernetes.io/docs/concepts/storage/volumes/#mount-propagation";
 
     /// <summary>Every entry, in the order warnings are given; docs/policy.md lists each one.</summary>
@@ -37,11 +38,11 @@ public static class CompatibilityAdvice
             KataGpu),
         new("bidirectional-gvisor", "Bidirectional mount propagation", SandboxRuntime.GVisor,
             "gVisor's kernel keeps its own mount table and does not support creating new mounts at runtime, so nothing propagates to the host or to other pods",
-            "use mountPropagation None or HostToContainer, or run the mounting component (a CSI or FlexVolume driver) as an infrastructure pod with runc",
+            PropagationFix,
             GVisorCompatibility + " " + KubernetesPropagation),
         new("bidirectional-kata", "Bidirectional mount propagation", SandboxRuntime.Kata,
             "mounts made inside the Kata VM stay in the guest kernel and do not propagate back to the host or to other pods",
-            "use mountPropagation None or HostToContainer, or run the mounting component (a CSI or FlexVolume driver) as an infrastructure pod with runc",
+            PropagationFix,
             KataPropagation + " " + KubernetesPropagation),
         new("kvm-gvisor", "/dev/kvm", SandboxRuntime.GVisor,
             "gVisor exposes only the device files it implements itself; the host's /dev/kvm is not one of them, so nested VMs cannot start",

@@ -61,6 +61,15 @@ public class ClassificationRuleTests
            "securityContext":{"allowPrivilegeEscalation":false,"runAsNonRoot":true,"capabilities":{"drop":["ALL"]},"seccompProfile":{"type":"RuntimeDefault"}}}]}}
         """;
 
+    /// <summary>A rule that makes pods labelled app=runner Agents.</summary>
+    private const string RunnersAreAgents = """
+        classification:
+          rules:
+            - name: sandboxes
+              match: { labels: { matchLabels: { app: runner } } }
+              type: Agent
+        """;
+
     private static PolicyConfig WithPresets(params string[] presets) =>
         PolicyConfig.Default with { Classification = [.. presets.Select(p => ClassificationPresets.Rule(p)!)] };
 
@@ -219,13 +228,7 @@ public class ClassificationRuleTests
     [Fact]
     public void A_rule_with_a_higher_tier_than_the_claiming_AgentWorkload_decides_and_is_named_in_the_warning()
     {
-        var config = WithRule("""
-            classification:
-              rules:
-                - name: sandboxes
-                  match: { labels: { matchLabels: { app: runner } } }
-                  type: Agent
-            """);
+        var config = WithRule(RunnersAreAgents);
         var tool = TestData.Workload("runner", WorkloadType.Tool, matchApp: "runner");
         var other = TestData.Workload("runner-2", WorkloadType.Internal, matchApp: "runner");
 
@@ -240,13 +243,7 @@ public class ClassificationRuleTests
     [Fact]
     public void An_AgentWorkload_of_the_same_tier_as_a_rule_decides()
     {
-        var config = WithRule("""
-            classification:
-              rules:
-                - name: sandboxes
-                  match: { labels: { matchLabels: { app: runner } } }
-                  type: Agent
-            """);
+        var config = WithRule(RunnersAreAgents);
         var workload = TestData.Workload("runner", WorkloadType.ExecTool, matchApp: "runner");
 
         var decision = TestData.Evaluate(TestData.Pod(labels: """{"app":"runner"}"""), TestData.Cluster([workload]), config);
