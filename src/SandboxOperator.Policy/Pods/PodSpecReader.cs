@@ -181,13 +181,12 @@ public static class PodSpecReader
                 }
 
                 var v = vols.Item(element);
-                if (r.Object(v, "hostPath"u8, at.Then("hostPath")) is { } hp)
+                if (FieldReader.Has(v, "hostPath"u8))
                 {
+                    // Any value but null counts as a hostPath (the host-path rule); only a well-formed one names a device.
                     var volume = r.String(v, "name"u8, at.Then("name")) ?? $"volumes[{i - 1}]";
                     hostPaths.Add(volume);
-                    var path = r.String(hp, "path"u8, at.Then("hostPath.path")) ?? "";
-                    var type = r.String(hp, "type"u8, at.Then("hostPath.type"));
-                    if (path == "/dev" || path.StartsWith("/dev/", StringComparison.Ordinal) || type is "CharDevice" or "BlockDevice")
+                    if (HostDevice(v.Element.GetProperty("hostPath"u8)) is { } path)
                     {
                         (devices ??= []).Add(new HostDeviceVolume(volume, path));
                     }
@@ -289,6 +288,22 @@ public static class PodSpecReader
         }
     }
 
+    /// <summary>
+    /// The path of a hostPath volume source that reaches a host device (under <c>/dev</c>, or of type <c>CharDevice</c>
+    /// or <c>BlockDevice</c>; "" when such a type has no path), or null. hostPath is declared whole, so it is read here.
+    /// </summary>
+    private static string? HostDevice(JsonElement hostPath)
+    {
+        if (hostPath.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var path = hostPath.TryGetProperty("path"u8, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
+        var device = hostPath.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String && (t.ValueEquals("CharDevice"u8) || t.ValueEquals("BlockDevice"u8));
+        return device || path == "/dev" || path.StartsWith("/dev/", StringComparison.Ordinal) ? path : null;
+    }
+
     /// <summary>The pod's own owner references, as kind and group; errors for entries of the wrong shape.</summary>
     private static List<OwnerKind>? ReadOwners(FieldReader r, FieldNode meta)
     {
@@ -322,7 +337,8 @@ public static class PodSpecReader
 
     /// <summary>
     /// The GPU resources among <c>resources.limits</c> and <c>resources.requests</c>. The names cpu, memory and
-    /// ephemeral-storage are recognised without allocating, so ordinary containers allocate nothing here.
+    /// ephemeral-storage are recognised without allocating and are not counted against <see cref="MaxEntries"/>, so
+    /// ordinary containers allocate nothing here.
     /// </summary>
     private static List<string>? ReadGpus(FieldReader r, FieldNode container, FieldPath at)
     {
@@ -346,14 +362,16 @@ public static class PodSpecReader
 
         foreach (var p in m.Element.EnumerateObject())
         {
-            if (!r.Take(at))
-            {
-                break;
-            }
-
+            // The standard resources are passed over before they count against the entries read: every container has
+            // them, and a pod of many containers must not become unreadable because the policy now looks for GPUs.
             if (p.NameEquals("cpu"u8) || p.NameEquals("memory"u8) || p.NameEquals("ephemeral-storage"u8))
             {
                 continue;
+            }
+
+            if (!r.Take(at))
+            {
+                break;
             }
 
             var name = p.Name;
