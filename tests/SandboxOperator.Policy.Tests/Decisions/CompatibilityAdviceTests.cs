@@ -148,6 +148,38 @@ public class CompatibilityAdviceTests
     }
 
     [Fact]
+    public void Standard_resources_of_many_containers_do_not_make_a_pod_unreadable()
+    {
+        var containers = new JsonArray();
+        for (var i = 0; i < 1_500; i++)
+        {
+            var container = JsonNode.Parse("""{"image":"x","resources":{"limits":{"cpu":"1","memory":"1Gi"},"requests":{"cpu":"1","memory":"1Gi","ephemeral-storage":"1Gi"}}}""")!;
+            container["name"] = $"c{i}";
+            containers.Add(container);
+        }
+
+        var pod = TestData.Pod(labels: Agent, spec: WithSeccomp("""{"containers":[]}"""));
+        pod["spec"]!["containers"] = containers;
+
+        var decision = TestData.Evaluate(pod, State);
+
+        Assert.True(decision.Allowed, decision.Message);
+        Assert.Equal(RiskTier.High, decision.Tier);
+    }
+
+    [Fact]
+    public void A_malformed_hostPath_is_still_a_hostPath_and_names_no_device()
+    {
+        var pod = TestData.Pod(labels: Agent, spec: WithSeccomp("""{"containers":[{"name":"c","image":"x"}],"volumes":[{"name":"odd","hostPath":{"path":7,"type":["CharDevice"]}}]}"""));
+
+        var decision = TestData.Evaluate(pod, State);
+
+        Assert.False(decision.Allowed);
+        Assert.Contains("hostPath volume \"odd\" is not allowed at tier High", decision.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(decision.Warnings, w => w.Contains("compatibility: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_catalogue_entry_names_a_feature_a_fix_and_an_upstream_source_and_is_listed_in_the_docs()
     {
         var docs = File.ReadAllText(Path.Combine(TestData.RepoRoot(), "docs", "policy.md"));
