@@ -54,6 +54,7 @@ public sealed class SandboxController : IDisposable
         Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
         PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
         _metrics.SetWorkloadsSource(CountWorkloads);
+        _metrics.SetHandlerProofSource(() => NodePoolAudit.HandlerProofs(Cache.Nodes.List(""), policy, Cache));
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
         var workloads = new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger);
@@ -416,7 +417,8 @@ public sealed class SandboxController : IDisposable
     private static bool SamePlacement(NodeInfo a, NodeInfo b) =>
         a.Ready == b.Ready
         && a.Labels.Count == b.Labels.Count && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && a.Taints.SequenceEqual(b.Taints);
+        && a.Taints.SequenceEqual(b.Taints)
+        && (a.RuntimeHandlers ?? []).SequenceEqual(b.RuntimeHandlers ?? [], StringComparer.Ordinal);
 
     private IEnumerable<Measurement<long>> CountWorkloads()
     {

@@ -21,6 +21,9 @@ public static class RuleIds
     public const string OperatorLabels = "operator-labels";
     public const string NamespaceLabels = "namespace-labels";
 
+    /// <summary>A bound pod's node lacks its RuntimeClass's handler (the background audit only).</summary>
+    public const string RuntimeHandlerMissing = "runtime-handler-missing";
+
     /// <summary>The object cannot be read as the policy needs it (a 400 denial, or a pod the audit cannot read).</summary>
     public const string Unreadable = "unreadable";
 
@@ -31,6 +34,6 @@ public static class RuleIds
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         KataRequired, RuntimeTooWeak, PoolSeparation, PoolUnreachable, SeccompUnconfined, SeccompMissing,
-        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, Unreadable, StateUnknown,
+        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, RuntimeHandlerMissing, Unreadable, StateUnknown,
     };
 }
