@@ -270,6 +270,51 @@ public class ClassificationRuleTests
     }
 
     [Fact]
+    public void A_template_is_matched_by_the_owner_its_pods_will_have()
+    {
+        // The StatefulSet ToolHive's proxy runner applies for MCPServer "fetch" (pkg/container/kubernetes/client.go,
+        // applyStatefulSet): its pods will be owned by the StatefulSet, so the toolhive preset judges the template.
+        var statefulSet = JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"fetch","namespace":"toolhive-system","labels":{"app":"fetch","toolhive":"true","toolhive-name":"fetch"}},
+             "spec":{"serviceName":"fetch","selector":{"matchLabels":{"app":"fetch"}},"template":{"metadata":{"labels":{"app":"fetch","toolhive":"true","toolhive-name":"fetch","toolhive-transport":"streamable-http"}},
+               "spec":{"containers":[{"name":"mcp","image":"ghcr.io/stackloklabs/gofetch/server:1.0.1","securityContext":{"seccompProfile":{"type":"RuntimeDefault"}}}]}}}}
+            """)!.AsObject();
+        var config = WithPresets(ClassificationPresets.ToolHive);
+
+        var decision = TestData.Evaluate(statefulSet, config: config);
+
+        Assert.Equal(RiskTier.High, decision.Tier);
+        Assert.Equal(SandboxRuntime.Kata, decision.Runtime);
+
+        // The same template in a Deployment has pods owned by ReplicaSets: not the MCP server's shape.
+        var deployment = (JsonObject)statefulSet.DeepClone();
+        deployment["kind"] = "Deployment";
+        Assert.Null(TestData.Evaluate(deployment, config: config).Tier);
+    }
+
+    [Theory]
+    [InlineData("apps/v1", "Deployment", "ReplicaSet", "apps")]
+    [InlineData("apps/v1", "ReplicaSet", "ReplicaSet", "apps")]
+    [InlineData("apps/v1", "DaemonSet", "DaemonSet", "apps")]
+    [InlineData("batch/v1", "Job", "Job", "batch")]
+    [InlineData("v1", "ReplicationController", "ReplicationController", "")]
+    public void Each_controller_s_template_is_matched_by_the_owner_of_its_pods(string apiVersion, string kind, string ownerKind, string ownerGroup)
+    {
+        var config = PolicyConfig.Default with
+        {
+            Classification = [new ClassificationRule("owned", new RuleMatch(null, [new Pods.OwnerKind(ownerKind, ownerGroup)], null), new AgentWorkloadSpec { Type = WorkloadType.Tool })],
+        };
+        var controller = JsonNode.Parse("""
+            {"metadata":{"name":"c","namespace":"default"},
+             "spec":{"selector":{"matchLabels":{"app":"c"}},"template":{"metadata":{"labels":{"app":"c"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}
+            """)!.AsObject();
+        controller["apiVersion"] = apiVersion;
+        controller["kind"] = kind;
+
+        Assert.Equal(RiskTier.Medium, TestData.Evaluate(controller, config: config).Tier);
+    }
+
+    [Fact]
     public void A_malformed_owner_reference_is_an_error_not_a_guess()
     {
         var pod = TestData.Pod();
