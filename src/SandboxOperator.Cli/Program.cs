@@ -68,7 +68,23 @@ crd.SetAction(_ =>
     return 0;
 });
 
-var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster, and policy changes before they reach the operator.") { evaluate, crd };
+var workspace = new Option<string?>("--workspace") { Description = "The folder the workload may read and write (overrides spec.localDevelopment.workspace)." };
+var workloadName = new Option<string?>("--name") { Description = "The AgentWorkload to use when the input holds several." };
+var seatbeltFiles = new Option<string[]>("--filename", "-f")
+{
+    Description = "A manifest file, a directory (read recursively) or - for standard input, holding the AgentWorkload. Repeatable.",
+    AllowMultipleArgumentsPerToken = false,
+    Arity = ArgumentArity.OneOrMore,
+};
+var seatbelt = new Command("seatbelt", "Print a macOS Seatbelt profile (for sandbox-exec -f) from an AgentWorkload's spec.localDevelopment. For local development only: Seatbelt is not a production boundary.") { seatbeltFiles, workspace, workloadName };
+seatbelt.SetAction(parse => SeatbeltCommand.Run(parse.GetValue(seatbeltFiles) ?? [], parse.GetValue(workspace), parse.GetValue(workloadName), Console.In, Console.Out, Console.Error));
+
+var engine = new Argument<string>("engine") { Description = "kyverno (Kyverno ClusterPolicies) or vap (ValidatingAdmissionPolicies with bindings)." };
+var exportConfig = new Option<string?>("--config") { Description = "Policy configuration file the operator reads (default: built-in defaults)." };
+var export = new Command("export", "Print the policies a policy engine can enforce (Kyverno or ValidatingAdmissionPolicy), from the operator's configuration, each documented with what it cannot do that the operator does.") { engine, exportConfig };
+export.SetAction(parse => ExportCommand.Run(parse.GetValue(engine) ?? "", parse.GetValue(exportConfig), Console.Out, Console.Error));
+
+var root = new RootCommand("sandboxctl: check AI-agent workloads against the Sandbox Operator policy before they reach a cluster, and policy changes before they reach the operator.") { evaluate, crd, seatbelt, export };
 
 // Without a command there is nothing to do but say what there is.
 var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
