@@ -36,6 +36,44 @@ public sealed class PolicyConfigTests(ChartRenderer chart)
     }
 
     [SkippableFact]
+    public void Classification_presets_and_rules_reach_the_operator_as_written()
+    {
+        var values = chart.ValuesFile("""
+            classification:
+              presets: [agent-sandbox, mcp-lifecycle-operator]
+              rules:
+                - name: research-jobs
+                  match:
+                    labels: { matchExpressions: [{ key: team, operator: In, values: [research] }] }
+                    owners: [{ kind: Job, group: batch }]
+                    namespaces: [agents]
+                  type: Tool
+                  traits: { processesUntrustedContent: true }
+            """);
+        var cm = chart.Render("-f", values).Named<V1ConfigMap>(ChartRenderer.Fullname + "-config");
+
+        var (config, errors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(cm.Data["policy.yaml"], "configmap policy.yaml");
+
+        Assert.Empty(errors);
+        Assert.Equal(["research-jobs", "agent-sandbox", "mcp-lifecycle-operator"], config!.Classification.Select(r => r.Name));
+        var rule = config.Classification[0];
+        Assert.Equal(SandboxOperator.Policy.Api.RiskTier.High, rule.Tier.Tier);
+        Assert.Equal([new SandboxOperator.Policy.Pods.OwnerKind("Job", "batch")], rule.Match.Owners);
+        Assert.Equal(["agents"], rule.Match.Namespaces!);
+        Assert.Empty(SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(chart.Render().Named<V1ConfigMap>(ChartRenderer.Fullname + "-config").Data["policy.yaml"]).Config!.Classification);
+    }
+
+    [SkippableTheory]
+    [InlineData("classification:\n  presets: [kagent]\n", "- classification.presets.0: classification.presets.0 must be one of the following: \"agent-sandbox\", \"toolhive\", \"mcp-lifecycle-operator\"")]
+    [InlineData("classification:\n  rules:\n    - name: a\n      match: { namespaces: [x] }\n", "- classification.rules.0: type is required")]
+    [InlineData("classification:\n  rules:\n    - name: a\n      type: Tool\n      match: { owners: [{ kind: Sandbox, group: agents.x-k8s.io/v1beta1 }] }\n", "- classification.rules.0.match.owners.0.group: Does not match pattern")]
+    public void The_values_schema_refuses_a_wrong_classification(string yaml, string expected)
+    {
+        var error = chart.RenderError("-f", chart.ValuesFile(yaml));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public void Default_policy_matches_the_operators_built_in_defaults()
     {
         var p = Policy();

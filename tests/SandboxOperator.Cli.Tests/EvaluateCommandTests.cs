@@ -89,6 +89,37 @@ public class EvaluateCommandTests
         }
     }
 
+    [Fact]
+    public void Classification_presets_from_the_config_apply_and_compatibility_advice_is_printed()
+    {
+        using var files = new TempFiles();
+        var config = files.Write("policy.yaml", "classification:\n  presets: [agent-sandbox]\n");
+        // The pod kubernetes-sigs/agent-sandbox's Sandbox controller creates, with a hostPath to /dev/kvm.
+        const string pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: research-sandbox
+              namespace: agents
+              labels: {agents.x-k8s.io/sandbox-name-hash: d1462e16}
+              ownerReferences:
+                - {apiVersion: agents.x-k8s.io/v1beta1, kind: Sandbox, name: research-sandbox, uid: 5b0c1c52, controller: true, blockOwnerDeletion: true}
+            spec:
+              securityContext: {seccompProfile: {type: RuntimeDefault}}
+              containers: [{name: runner, image: python:3.12-slim}]
+              volumes: [{name: kvm, hostPath: {path: /dev/kvm, type: CharDevice}}]
+            """;
+
+        var r = Sandboxctl.Run(pod, "evaluate", "-f", "-", "--config", config, "-o", "json");
+
+        var result = JsonNode.Parse(r.Stdout)!["results"]!.AsArray().Single()!;
+        Assert.Equal("High", (string?)result["riskTier"]);
+        Assert.Equal("kata", (string?)result["runtimeClassName"]);
+        Assert.Contains(result["reasons"]!.AsArray(), x => ((string?)x)!.StartsWith("classification preset agent-sandbox: type Agent", StringComparison.Ordinal));
+        Assert.Contains(result["warnings"]!.AsArray(), w => ((string?)w)!.StartsWith("compatibility: hostPath volume \"kvm\" mounts /dev/kvm: /dev/kvm in Kata:", StringComparison.Ordinal));
+        Assert.Contains("hostPath volume \"kvm\" is not allowed at tier High", (string?)result["message"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("missing.yaml", "error: missing.yaml: no such file or directory")]
     [InlineData("BAD_YAML", "bad.yaml:4: invalid YAML")]

@@ -101,6 +101,26 @@ public sealed class WhatIfTests
     }
 
     [Fact]
+    public void Enabling_presets_moves_the_platforms_pods_and_controllers_into_Kata()
+    {
+        var candidate = Current with { Classification = [.. ClassificationPresets.Names.Select(n => ClassificationPresets.Rule(n)!)] };
+        // A pod a kubernetes-sigs/agent-sandbox Sandbox owns (compared itself: its owner is no pod controller).
+        var sandboxPod = BarePod("agents", "research-sandbox", "runner");
+        sandboxPod.Object["metadata"]!["ownerReferences"] = JsonNode.Parse("""[{"apiVersion":"agents.x-k8s.io/v1beta1","kind":"Sandbox","name":"research-sandbox","uid":"u","controller":true}]""");
+        // The StatefulSet ToolHive's proxy runner applies; its pods are counted for it.
+        var statefulSet = Deployment("toolhive-system", "fetch", "fetch");
+        statefulSet.Object["kind"] = "StatefulSet";
+        statefulSet.Object["spec"]!["template"]!["metadata"]!["labels"]!["toolhive"] = "true";
+
+        foreach (var doc in new[] { sandboxPod, statefulSet })
+        {
+            var row = WhatIf.Compare(doc, Current, candidate, State);
+            Assert.True(row.RuntimeMoves, doc.Kind);
+            Assert.Equal(["runtime unmanaged -> Kata (RuntimeClass kata)", "tier unmanaged -> High"], row.Changes);
+        }
+    }
+
+    [Fact]
     public void Audit_to_enforce_turns_a_violation_into_a_new_denial()
     {
         var row = WhatIf.Compare(Deployment("apps", "coder", "coder", privileged: true), Current with { Mode = EnforcementMode.Audit }, Current, State);

@@ -44,6 +44,39 @@ public sealed class PodComplianceTests
         Assert.Equal(decision.Violations.Count == 0, scenario is "compliant-kata" or "unmanaged-plain" or "tool-in-kata");
     }
 
+    [Fact]
+    public void The_audit_applies_classification_presets_through_the_pod_projection_as_the_webhook_does()
+    {
+        // A pod as kubernetes-sigs/agent-sandbox's Sandbox controller creates it, started before the preset was enabled.
+        var pod = new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                Name = "research-sandbox",
+                NamespaceProperty = "ns",
+                Labels = new Dictionary<string, string> { ["agents.x-k8s.io/sandbox-name-hash"] = "d1462e16" },
+                OwnerReferences = [new V1OwnerReference { ApiVersion = "agents.x-k8s.io/v1beta1", Kind = "Sandbox", Name = "research-sandbox", Uid = "5b0c1c52-8d0e-4a51-9d1e-0d6f6a1f2a10", BlockOwnerDeletion = true, Controller = true }],
+            },
+            Spec = new V1PodSpec
+            {
+                Containers = [new V1Container { Name = "runner", Image = "python:3.12-slim" }],
+                SecurityContext = new V1PodSecurityContext { SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } },
+            },
+        };
+        var config = PolicyConfig.Default with { Classification = [ClassificationPresets.Rule(ClassificationPresets.AgentSandbox)!] };
+        using var doc = JsonDocument.Parse(KubernetesJson.Serialize(pod));
+        var decision = AdmissionEvaluator.Evaluate(
+            new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "ns", pod.Metadata.Name, doc.RootElement, MutationApplied: true), config, State);
+
+        var violations = PodCompliance.Check(PodProjection.Project(pod), config, State);
+
+        Assert.Contains(violations, v => v.Message.StartsWith("tier High and needs runtimeClassName \"kata\"", StringComparison.Ordinal));
+        Assert.Equal(decision.Violations.Select(v => v.Key), violations.Select(v => v.Key));
+        Assert.Empty(PodCompliance.Check(PodProjection.Project(pod), PolicyConfig.Default, State));
+    }
+
     private static V1Pod Build(string scenario)
     {
         var ns = scenario == "locked-namespace" ? "locked" : "ns";

@@ -220,4 +220,36 @@ public sealed class StatusBuilderTests
         Assert.Empty(NodePoolAudit.Audit(PoolNode("ok", "kata"), config));
         Assert.Empty(NodePoolAudit.Audit(new NodeInfo("general", new Dictionary<string, string>(), []), config));
     }
+    [Fact]
+    public void Pods_a_classification_rule_raises_are_counted_by_the_AgentWorkload_that_also_claims_them_at_the_rule_s_tier()
+    {
+        var (config, errors) = PolicyConfigLoader.Load("""
+            classification:
+              rules:
+                - name: runners
+                  match: { labels: { matchLabels: { app: runner } } }
+                  type: Agent
+            """);
+        Assert.Empty(errors);
+        var entry = Entry(WorkloadType.Tool);
+        var nodes = new[] { PoolNode("k1", "kata"), PoolNode("g1", "gvisor") };
+        var state = new ClusterSnapshot(
+            workloads: [entry.Workload!],
+            runtimeClasses: [new RuntimeClassInfo("kata", "kata-qemu", new Dictionary<string, string>(), []), new RuntimeClassInfo("gvisor", "runsc", new Dictionary<string, string>(), [])],
+            nodes: nodes);
+        static PodFacts Runner(PodFacts pod) => pod with { View = pod.View! with { Labels = new Dictionary<string, string>(pod.View.Labels) { ["app"] = "runner" } } };
+
+        // In gVisor as the workload's own tier (Tool, Medium) says, but the rule makes the pod High; in Kata it complies.
+        // A pod only the rule matches is not the workload's.
+        var pods = new[] { Runner(Pod("in-gvisor", "gvisor", "gvisor")), Runner(Pod("in-kata", "kata", "kata")), Runner(Pod("other", "kata", "kata", workload: "none")) };
+        var a = WorkloadStatusBuilder.Build(entry, pods, nodes, config!, state, T0);
+
+        Assert.Equal(RiskTier.Medium, a.Status.RiskTier);
+        Assert.Equal(2, a.Status.Pods!.Total);
+        Assert.Equal(1, a.Status.Pods.Compliant);
+        var issue = Assert.Single(a.NonCompliantPods);
+        Assert.Equal("in-gvisor", issue.Pod);
+        Assert.StartsWith("tier High and needs runtimeClassName \"kata\"", issue.Message);
+        Assert.StartsWith("1 of 2 pod(s) do not run as their tier needs (tier Medium, or higher when a classification rule or the namespace raises it): pod in-gvisor: tier High", Cond(a.Status, "PodsCompliant").Message);
+    }
 }

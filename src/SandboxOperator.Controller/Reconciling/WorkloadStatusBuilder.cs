@@ -187,13 +187,13 @@ public static class WorkloadStatusBuilder
 
         if (issues.Count == 0)
         {
-            return Draft(ConditionTypes.PodsCompliant, "True", "AllCompliant", $"all {total} pod(s) run with the runtime and placement tier {tier.Tier} needs");
+            return Draft(ConditionTypes.PodsCompliant, "True", "AllCompliant", $"all {total} pod(s) run with the runtime and placement their tier needs (tier {tier.Tier} or higher when a classification rule or the namespace raises it)");
         }
 
         var listed = string.Join("; ", issues.Take(MessagePods).Select(i => $"pod {i.Pod}: {i.Message}"));
         var more = issues.Count > MessagePods ? $" (and {issues.Count - MessagePods} more pods)" : "";
         return Draft(ConditionTypes.PodsCompliant, "False", "NonCompliantPods",
-            $"{issues.Count} of {total} pod(s) do not run as tier {tier.Tier} needs: {listed}{more}. A running pod keeps its runtime: delete it so that its controller recreates it through the admission webhook");
+            $"{issues.Count} of {total} pod(s) do not run as their tier needs (tier {tier.Tier}, or higher when a classification rule or the namespace raises it): {listed}{more}. A running pod keeps its runtime: delete it so that its controller recreates it through the admission webhook");
     }
 
     private static string Describe(SandboxRuntime runtime, RuntimeSettings? settings) =>

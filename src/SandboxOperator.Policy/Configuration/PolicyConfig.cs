@@ -27,6 +27,11 @@ public sealed record PolicyConfig
     public SeccompSetting LowTierSeccomp { get; init; } = SeccompSetting.RuntimeDefault;
     /// <summary>Groups allowed to remove or weaken the agentsandbox.io/enforce and agentsandbox.io/mode namespace labels.</summary>
     public IReadOnlySet<string> LabelAdminGroups { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "system:masters" };
+    /// <summary>
+    /// Classification rules (<c>classification.rules</c>, then the rules of <c>classification.presets</c>): pods they
+    /// match are classified as an AgentWorkload of the rule's type and traits would classify them.
+    /// </summary>
+    public IReadOnlyList<ClassificationRule> Classification { get; init; } = [];
 
     /// <summary>The built-in configuration.</summary>
     public static PolicyConfig Default { get; } = new();

@@ -1,4 +1,5 @@
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Pods;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -13,6 +14,7 @@ public static class PolicyConfigLoader
 {
     private static readonly string[] Effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
     private static readonly string[] SeccompTypes = ["RuntimeDefault", "Localhost"];
+    private static readonly string[] SelectorOperators = ["In", "NotIn", "Exists", "DoesNotExist"];
 
     /// <summary>Parses <paramref name="yaml"/>; <paramref name="source"/> names it in error messages.</summary>
     public static (PolicyConfig? Config, IReadOnlyList<string> Errors) Load(string yaml, string source = "policy.yaml")
@@ -42,7 +44,7 @@ public static class PolicyConfigLoader
         }
 
         var config = PolicyConfig.Default;
-        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups"]);
+        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups", "classification"]);
 
         if (reader.Scalar(root, "mode", "mode") is { } mode)
         {
@@ -109,6 +111,11 @@ public static class PolicyConfigLoader
             {
                 config = config with { LowTierSeccomp = new SeccompSetting(type, type == "Localhost" ? profile : null) };
             }
+        }
+
+        if (reader.Child(root, "classification", "classification") is YamlMappingNode classification)
+        {
+            config = config with { Classification = reader.Classification(classification) };
         }
 
         CheckConsistency(config, source, root, errors);
@@ -223,9 +230,10 @@ public static class PolicyConfigLoader
             return value;
         }
 
-        public bool? Bool(YamlMappingNode map, string key)
+        public bool? Bool(YamlMappingNode map, string key, string? path = null)
         {
-            if (Scalar(map, key, key) is not { } node)
+            path ??= key;
+            if (Scalar(map, key, path) is not { } node)
             {
                 return null;
             }
@@ -235,12 +243,13 @@ public static class PolicyConfigLoader
                 return node.Value == "true";
             }
 
-            errors.Add($"{source}:{node.Start.Line}: {key}: must be true or false, got \"{node.Value}\"");
+            errors.Add($"{source}:{node.Start.Line}: {path}: must be true or false, got \"{node.Value}\"");
             return null;
         }
 
-        public HashSet<string>? StringSet(YamlMappingNode map, string key)
+        public HashSet<string>? StringSet(YamlMappingNode map, string key, string? path = null)
         {
+            var at = path ?? key;
             if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
             {
                 return null;
@@ -248,7 +257,7 @@ public static class PolicyConfigLoader
 
             if (node is not YamlSequenceNode seq)
             {
-                errors.Add($"{source}:{node.Start.Line}: {key}: must be a list of names");
+                errors.Add($"{source}:{node.Start.Line}: {at}: must be a list of names");
                 return null;
             }
 
@@ -258,7 +267,7 @@ public static class PolicyConfigLoader
             {
                 if (item is not YamlScalarNode { Value: { Length: > 0 } v })
                 {
-                    errors.Add($"{source}:{item.Start.Line}: {key}[{i}]: must be a non-empty name");
+                    errors.Add($"{source}:{item.Start.Line}: {at}[{i}]: must be a non-empty name");
                 }
                 else
                 {
@@ -323,6 +332,298 @@ public static class PolicyConfigLoader
             }
 
             return result;
+        }
+
+        /// <summary><c>classification</c>: its rules in order, then the rules of its presets in the order given.</summary>
+        public List<ClassificationRule> Classification(YamlMappingNode map)
+        {
+            CheckKeys(map, "classification", ["rules", "presets"]);
+            var rules = new List<ClassificationRule>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            if (Sequence(map, "rules", "classification.rules", "a list of rules") is { } seq)
+            {
+                var i = 0;
+                foreach (var item in seq.Children)
+                {
+                    var at = $"classification.rules[{i++}]";
+                    if (item is not YamlMappingNode rule)
+                    {
+                        errors.Add($"{source}:{item.Start.Line}: {at}: must be a mapping with name, match and type");
+                    }
+                    else if (Rule(rule, at) is { } r)
+                    {
+                        if (!names.Add(r.Name))
+                        {
+                            errors.Add($"{source}:{rule.Start.Line}: {at}.name: \"{r.Name}\" is used by another rule; rule names are unique");
+                        }
+                        else
+                        {
+                            rules.Add(r);
+                        }
+                    }
+                }
+            }
+
+            if (Sequence(map, "presets", "classification.presets", $"a list of preset names ({string.Join(", ", ClassificationPresets.Names)})") is { } presets)
+            {
+                var i = 0;
+                foreach (var item in presets.Children)
+                {
+                    var at = $"classification.presets[{i++}]";
+                    var name = (item as YamlScalarNode)?.Value ?? "";
+                    if (ClassificationPresets.Rule(name) is not { } preset)
+                    {
+                        errors.Add($"{source}:{item.Start.Line}: {at}: unknown preset \"{name}\" (known presets: {string.Join(", ", ClassificationPresets.Names)})");
+                    }
+                    else if (!names.Add(name))
+                    {
+                        errors.Add($"{source}:{item.Start.Line}: {at}: \"{name}\" is given twice or names a rule too; a preset is enabled once and its name is not a rule name");
+                    }
+                    else
+                    {
+                        rules.Add(preset);
+                    }
+                }
+            }
+
+            return rules;
+        }
+
+        private ClassificationRule? Rule(YamlMappingNode map, string at)
+        {
+            CheckKeys(map, at, ["name", "match", "type", "traits", "riskTier"]);
+            var count = errors.Count;
+            var name = Text(map, "name", at + ".name", dnsLabel: true);
+            if (name is null && Scalar(map, "name", at + ".name") is null)
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}.name: required");
+            }
+
+            WorkloadType? type = null;
+            if (Scalar(map, "type", at + ".type") is { } t)
+            {
+                type = OneOf(t, at + ".type", Enum.GetNames<WorkloadType>()) is { } v ? Enum.Parse<WorkloadType>(v) : null;
+            }
+            else
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}.type: required (one of {string.Join(", ", Enum.GetNames<WorkloadType>())})");
+            }
+
+            RiskTier? riskTier = null;
+            if (Scalar(map, "riskTier", at + ".riskTier") is { } rt && OneOf(rt, at + ".riskTier", Enum.GetNames<RiskTier>()) is { } tier)
+            {
+                riskTier = Enum.Parse<RiskTier>(tier);
+            }
+
+            WorkloadTraits? traits = null;
+            if (Child(map, "traits", at + ".traits") is YamlMappingNode tm)
+            {
+                CheckKeys(tm, at + ".traits", ["executesUntrustedCode", "processesUntrustedContent", "runsThirdPartySkills"]);
+                traits = new WorkloadTraits
+                {
+                    ExecutesUntrustedCode = Bool(tm, "executesUntrustedCode", at + ".traits.executesUntrustedCode") ?? false,
+                    ProcessesUntrustedContent = Bool(tm, "processesUntrustedContent", at + ".traits.processesUntrustedContent") ?? false,
+                    RunsThirdPartySkills = Bool(tm, "runsThirdPartySkills", at + ".traits.runsThirdPartySkills") ?? false,
+                };
+            }
+
+            RuleMatch? match = null;
+            if (Child(map, "match", at + ".match") is YamlMappingNode mm)
+            {
+                match = Match(mm, at + ".match");
+            }
+            else
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}.match: required (labels, owners or namespaces)");
+            }
+
+            return errors.Count == count && name is not null && type is { } wt && match is not null
+                ? new ClassificationRule(name, match, new AgentWorkloadSpec { Type = wt, Traits = traits, RiskTier = riskTier })
+                : null;
+        }
+
+        private RuleMatch? Match(YamlMappingNode map, string at)
+        {
+            CheckKeys(map, at, ["labels", "owners", "namespaces"]);
+            LabelSelector? labels = null;
+            if (Child(map, "labels", at + ".labels") is YamlMappingNode lm)
+            {
+                labels = Selector(lm, at + ".labels");
+            }
+
+            List<OwnerKind>? owners = null;
+            if (Sequence(map, "owners", at + ".owners", "a list of {kind, group}") is { } os)
+            {
+                owners = [];
+                var i = 0;
+                foreach (var item in os.Children)
+                {
+                    var o = $"{at}.owners[{i++}]";
+                    if (item is not YamlMappingNode om)
+                    {
+                        errors.Add($"{source}:{item.Start.Line}: {o}: must be a mapping with kind and group");
+                        continue;
+                    }
+
+                    CheckKeys(om, o, ["kind", "group"]);
+                    var kind = Text(om, "kind", o + ".kind");
+                    if (kind is null && Scalar(om, "kind", o + ".kind") is null)
+                    {
+                        errors.Add($"{source}:{om.Start.Line}: {o}.kind: required (the owner's kind, e.g. Sandbox)");
+                    }
+
+                    // The core group is "": an absent group means it, so `group: ""` and no group agree.
+                    var group = Scalar(om, "group", o + ".group")?.Value ?? "";
+                    if (group.Contains('/'))
+                    {
+                        errors.Add($"{source}:{om.Start.Line}: {o}.group: \"{group}\" is an API group without a version (agents.x-k8s.io, not agents.x-k8s.io/v1beta1)");
+                    }
+                    else if (kind is not null)
+                    {
+                        owners.Add(new OwnerKind(kind, group));
+                    }
+                }
+
+                if (os.Children.Count == 0)
+                {
+                    errors.Add($"{source}:{os.Start.Line}: {at}.owners: must name at least one owner kind");
+                }
+            }
+
+            var namespaces = StringSet(map, "namespaces", at + ".namespaces");
+            if (namespaces is { Count: 0 })
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}.namespaces: must name at least one namespace");
+            }
+
+            if (labels is null && owners is null && namespaces is null)
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}: give at least one of labels, owners and namespaces (a rule that matches every pod is an enforcedNamespaces entry or a namespace label)");
+                return null;
+            }
+
+            return new RuleMatch(labels, owners, namespaces);
+        }
+
+        private LabelSelector? Selector(YamlMappingNode map, string at)
+        {
+            CheckKeys(map, at, ["matchLabels", "matchExpressions"]);
+            Dictionary<string, string>? matchLabels = null;
+            if (Child(map, "matchLabels", at + ".matchLabels") is YamlMappingNode ml)
+            {
+                matchLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (k, v) in ml.Children)
+                {
+                    var key = (k as YamlScalarNode)?.Value ?? "";
+                    if (v is YamlScalarNode { Value: { } value })
+                    {
+                        matchLabels[key] = value;
+                    }
+                    else
+                    {
+                        errors.Add($"{source}:{v.Start.Line}: {at}.matchLabels.{key}: must be a single value");
+                    }
+                }
+            }
+
+            List<LabelSelectorRequirement>? expressions = null;
+            if (Sequence(map, "matchExpressions", at + ".matchExpressions", "a list of {key, operator, values}") is { } seq)
+            {
+                expressions = [];
+                var i = 0;
+                foreach (var item in seq.Children)
+                {
+                    var e = $"{at}.matchExpressions[{i++}]";
+                    if (item is not YamlMappingNode em)
+                    {
+                        errors.Add($"{source}:{item.Start.Line}: {e}: must be a mapping with key, operator and values");
+                        continue;
+                    }
+
+                    CheckKeys(em, e, ["key", "operator", "values"]);
+                    var key = Text(em, "key", e + ".key");
+                    var op = Scalar(em, "operator", e + ".operator") is { } o ? OneOf(o, e + ".operator", SelectorOperators) : null;
+                    var values = StringList(em, "values", e + ".values");
+                    if (key is null || op is null)
+                    {
+                        if (key is null && Scalar(em, "key", e + ".key") is null)
+                        {
+                            errors.Add($"{source}:{em.Start.Line}: {e}.key: required");
+                        }
+
+                        if (Scalar(em, "operator", e + ".operator") is null)
+                        {
+                            errors.Add($"{source}:{em.Start.Line}: {e}.operator: required (one of {string.Join(", ", SelectorOperators)})");
+                        }
+
+                        continue;
+                    }
+
+                    var needsValues = op is "In" or "NotIn";
+                    if (needsValues && values is not { Count: > 0 })
+                    {
+                        errors.Add($"{source}:{em.Start.Line}: {e}.values: {op} needs at least one value");
+                    }
+                    else if (!needsValues && values is { Count: > 0 })
+                    {
+                        errors.Add($"{source}:{em.Start.Line}: {e}.values: must be empty for {op}");
+                    }
+                    else
+                    {
+                        expressions.Add(new LabelSelectorRequirement { Key = key, Operator = op, Values = values });
+                    }
+                }
+            }
+
+            if (matchLabels is not { Count: > 0 } && expressions is not { Count: > 0 })
+            {
+                errors.Add($"{source}:{map.Start.Line}: {at}: an empty selector matches every pod; give matchLabels or matchExpressions");
+                return null;
+            }
+
+            return new LabelSelector { MatchLabels = matchLabels, MatchExpressions = expressions };
+        }
+
+        private YamlSequenceNode? Sequence(YamlMappingNode map, string key, string path, string what)
+        {
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
+            {
+                return null;
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                errors.Add($"{source}:{node.Start.Line}: {path}: must be {what}");
+                return null;
+            }
+
+            return seq;
+        }
+
+        private List<string>? StringList(YamlMappingNode map, string key, string path)
+        {
+            if (Sequence(map, key, path, "a list of values") is not { } seq)
+            {
+                return null;
+            }
+
+            var list = new List<string>(seq.Children.Count);
+            var i = 0;
+            foreach (var item in seq.Children)
+            {
+                if (item is YamlScalarNode { Value: { } v })
+                {
+                    list.Add(v);
+                }
+                else
+                {
+                    errors.Add($"{source}:{item.Start.Line}: {path}[{i}]: must be a single value");
+                }
+
+                i++;
+            }
+
+            return list;
         }
 
         /// <summary>A list of handler names and prefixes ending in <c>*</c>, each checked.</summary>

@@ -104,6 +104,13 @@ public static class AdmissionEvaluator
             return Unreadable(mode, isPod ? "pod" : "pod template", errors);
         }
 
+        // A template has no owner references of its own: its pods will be owned as PodTemplates.OwnerOfPods says.
+        var owners = isPod ? null : PodTemplates.OwnerOfPods(request.Group, request.Kind);
+        if (owners is not null)
+        {
+            view = view with { Owners = owners };
+        }
+
         // Pod specs cannot change after CREATE, so only a CREATE that has not been mutated yet is mutated.
         // Templates are mutated only to validate them as their pods will be: no patch is built for them.
         var mutate = !isPod || (request.Operation == AdmissionOperation.Create && !request.MutationApplied);
@@ -111,8 +118,9 @@ public static class AdmissionEvaluator
         var current = Assess(view, request.Namespace, mutate, isPod, prefix, config, state);
         var violations = current.Violations;
         List<Violation>? before = null;
-        if (request.Operation == AdmissionOperation.Update && request.OldObject is { } oldObject && ReadPod(oldObject, path).View is { } oldView)
+        if (request.Operation == AdmissionOperation.Update && request.OldObject is { } oldObject && ReadPod(oldObject, path).View is { } oldRead)
         {
+            var oldView = owners is null ? oldRead : oldRead with { Owners = owners };
             before = Assess(oldView, request.Namespace, mutate, buildPatch: false, prefix, config, state).Violations;
             if (isPod)
             {
@@ -134,6 +142,12 @@ public static class AdmissionEvaluator
             && (current.Mutation.Mutated.PodSeccompType == "Unconfined" || current.Mutation.Mutated.Containers.Any(c => c.SeccompType == "Unconfined")))
         {
             warnings.Add($"{where}seccomp Unconfined: every container should run with a seccomp profile");
+        }
+
+        // A pod's spec is fixed at CREATE: advice on it is given then, and on every change of a template.
+        if (!isPod || request.Operation == AdmissionOperation.Create)
+        {
+            CompatibilityAdvice.AddTo(warnings, where, current.Mutation.Mutated, current.Mutation.Runtime);
         }
 
         var (deny, message, deniedBy) = Judge(mode, where, violations, before, warnings);

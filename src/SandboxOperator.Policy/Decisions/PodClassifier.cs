@@ -6,9 +6,9 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Policy.Decisions;
 
 /// <summary>
-/// Decides whether a pod is managed and at which tier: the AgentWorkloads that claim it (by selector or
-/// by the <c>agentsandbox.io/workload</c> label; the highest tier wins), the MCP label, and Kata
-/// enforcement on its namespace (both force High).
+/// Decides whether a pod is managed and at which tier: the AgentWorkloads and the configuration's classification
+/// rules that claim it (<see cref="WorkloadClaims"/>; the highest tier wins, an AgentWorkload before a rule of the
+/// same tier), the MCP label, and Kata enforcement on its namespace (both force High).
 /// </summary>
 public static class PodClassifier
 {
@@ -42,10 +42,32 @@ public static class PodClassifier
             }
         }
 
+        // Classification rules claim pods as an AgentWorkload would; a rule decides only with a strictly higher tier,
+        // and then the pod's workload is none (the reason names the rule).
+        var rules = config.Classification;
+        ClassificationRule? decidingRule = null;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            if (!WorkloadClaims.Matches(rule, pod, @namespace))
+            {
+                continue;
+            }
+
+            mcpWorkload |= rule.Spec.Type == WorkloadType.MCPServer;
+            if (tier is null || rule.Tier.Tier > tier)
+            {
+                tier = rule.Tier.Tier;
+                workload = null;
+                decidingRule = rule;
+                reasons = [rule.Reason];
+            }
+        }
+
         if (claims is { Count: > 1 })
         {
             claims.Sort(StringComparer.Ordinal);
-            (warnings ??= []).Add($"claimed by AgentWorkloads {string.Join(", ", claims)}; the highest tier ({tier}, from {workload}) applies");
+            (warnings ??= []).Add($"claimed by AgentWorkloads {string.Join(", ", claims)}; the highest tier ({tier}, from {decidingRule?.Title ?? workload}) applies");
         }
 
         if (workloadLabel is { Length: > 0 } && (claims is null || !claims.Contains(workloadLabel)))

@@ -24,6 +24,27 @@ public static class PodTemplates
         _ => null,
     };
 
+    private static readonly Pods.OwnerKind[] OwnedByReplicaSet = [new("ReplicaSet", "apps")];
+    private static readonly Pods.OwnerKind[] OwnedByStatefulSet = [new("StatefulSet", "apps")];
+    private static readonly Pods.OwnerKind[] OwnedByDaemonSet = [new("DaemonSet", "apps")];
+    private static readonly Pods.OwnerKind[] OwnedByJob = [new("Job", "batch")];
+    private static readonly Pods.OwnerKind[] OwnedByReplicationController = [new("ReplicationController", "")];
+
+    /// <summary>
+    /// The owner reference the pods of a controller's template will carry, which classification rules match as they
+    /// match a pod's own: a Deployment's pods are owned by its ReplicaSets, a CronJob's by its Jobs, the other
+    /// controllers' by the controller itself. Empty for a Pod and for kinds the policy does not cover.
+    /// </summary>
+    public static IReadOnlyList<Pods.OwnerKind> OwnerOfPods(string group, string kind) => (group, kind) switch
+    {
+        ("apps", "Deployment" or "ReplicaSet") => OwnedByReplicaSet,
+        ("apps", "StatefulSet") => OwnedByStatefulSet,
+        ("apps", "DaemonSet") => OwnedByDaemonSet,
+        ("batch", "Job" or "CronJob") => OwnedByJob,
+        ("", "ReplicationController") => OwnedByReplicationController,
+        _ => [],
+    };
+
     /// <summary>True for the pod controller kinds (everything covered but Pod).</summary>
     public static bool IsController(string group, string kind) => PathTo(group, kind) is { Length: > 0 };
 }

@@ -23,13 +23,16 @@ public static class PolicyFields
         ("generateName", All),
         ("labels", All),
         ("annotations", All),
-        ("deletionTimestamp", All));
+        ("deletionTimestamp", All),
+        ("ownerReferences", JsonFieldSet.ArrayOf(JsonFieldSet.Object(("apiVersion", All), ("kind", All)))));
 
     private static readonly JsonFieldSet SeccompProfile = JsonFieldSet.Object(("type", All));
 
     private static readonly JsonFieldSet Container = JsonFieldSet.Object(
         ("name", All),
-        ("securityContext", JsonFieldSet.Object(("privileged", All), ("seccompProfile", SeccompProfile))));
+        ("securityContext", JsonFieldSet.Object(("privileged", All), ("seccompProfile", SeccompProfile))),
+        ("resources", JsonFieldSet.Object(("limits", All), ("requests", All))),
+        ("volumeMounts", JsonFieldSet.ArrayOf(JsonFieldSet.Object(("name", All), ("mountPropagation", All)))));
 
     private static readonly JsonFieldSet Requirements = JsonFieldSet.ArrayOf(JsonFieldSet.Object(("key", All), ("operator", All), ("values", All)));
 

@@ -39,6 +39,7 @@ public static class PodSpecReader
         string? reasons = null;
         bool hasLabels = false, hasAnnotations = false, deleting = false;
         string? name = null, generateName = null;
+        IReadOnlyList<OwnerKind> owners = [];
         if (meta is { } m)
         {
             name = r.String(m, "name"u8, "metadata.name");
@@ -46,6 +47,7 @@ public static class PodSpecReader
             hasLabels = r.StringMap(m, "labels"u8, "metadata.labels", out labels);
             hasAnnotations = ReadAnnotations(r, m, out reasons);
             deleting = FieldReader.Has(m, "deletionTimestamp"u8);
+            owners = ReadOwners(r, m) ?? owners;
         }
 
         var view = new PodSpecView
@@ -58,6 +60,7 @@ public static class PodSpecReader
             HasAnnotationsObject = hasAnnotations,
             HasMetadataObject = meta is not null,
             BeingDeleted = deleting,
+            Owners = owners,
         };
         if (spec is { } s)
         {
@@ -159,6 +162,7 @@ public static class PodSpecReader
         ReadContainers(r, s, "ephemeralContainers"u8, "spec.ephemeralContainers", ContainerKind.EphemeralContainer, containers);
 
         var hostPaths = new List<string>();
+        List<HostDeviceVolume>? devices = null;
         if (r.Array(s, "volumes"u8, "spec.volumes") is { } vols)
         {
             var i = 0;
@@ -179,7 +183,13 @@ public static class PodSpecReader
                 var v = vols.Item(element);
                 if (FieldReader.Has(v, "hostPath"u8))
                 {
-                    hostPaths.Add(r.String(v, "name"u8, at.Then("name")) ?? $"volumes[{i - 1}]");
+                    // Any value but null counts as a hostPath (the host-path rule); only a well-formed one names a device.
+                    var volume = r.String(v, "name"u8, at.Then("name")) ?? $"volumes[{i - 1}]";
+                    hostPaths.Add(volume);
+                    if (HostDevice(v.Element.GetProperty("hostPath"u8)) is { } path)
+                    {
+                        (devices ??= []).Add(new HostDeviceVolume(volume, path));
+                    }
                 }
             }
         }
@@ -203,6 +213,7 @@ public static class PodSpecReader
             PodSeccompType = podSeccomp,
             Containers = containers,
             HostPathVolumes = hostPaths,
+            HostDevices = devices,
         };
     }
 
@@ -268,9 +279,142 @@ public static class PodSpecReader
                 seccomp = ReadSeccompType(r, sc, at.Then("securityContext"));
             }
 
-            into.Add(new ContainerView(kind, name, privileged, seccomp));
+            into.Add(new ContainerView(kind, name, privileged, seccomp)
+            {
+                Gpus = ReadGpus(r, c, at),
+                BidirectionalMounts = ReadBidirectionalMounts(r, c, at),
+            });
             i++;
         }
+    }
+
+    /// <summary>
+    /// The path of a hostPath volume source that reaches a host device (under <c>/dev</c>, or of type <c>CharDevice</c>
+    /// or <c>BlockDevice</c>; "" when such a type has no path), or null. hostPath is declared whole, so it is read here.
+    /// </summary>
+    private static string? HostDevice(JsonElement hostPath)
+    {
+        if (hostPath.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var path = hostPath.TryGetProperty("path"u8, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
+        var device = hostPath.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String && (t.ValueEquals("CharDevice"u8) || t.ValueEquals("BlockDevice"u8));
+        return device || path == "/dev" || path.StartsWith("/dev/", StringComparison.Ordinal) ? path : null;
+    }
+
+    /// <summary>The pod's own owner references, as kind and group; errors for entries of the wrong shape.</summary>
+    private static List<OwnerKind>? ReadOwners(FieldReader r, FieldNode meta)
+    {
+        if (r.Array(meta, "ownerReferences"u8, "metadata.ownerReferences") is not { } arr)
+        {
+            return null;
+        }
+
+        var owners = new List<OwnerKind>(arr.Element.GetArrayLength());
+        var i = 0;
+        foreach (var element in arr.Element.EnumerateArray())
+        {
+            var at = new FieldPath("metadata.ownerReferences", i++);
+            if (!r.Take(at))
+            {
+                break;
+            }
+
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(at, $"must be an object, got {AgentWorkloadReader.Describe(element)}");
+                continue;
+            }
+
+            var o = arr.Item(element);
+            owners.Add(new OwnerKind(r.String(o, "kind"u8, at.Then("kind")) ?? "", OwnerKind.GroupOf(r.String(o, "apiVersion"u8, at.Then("apiVersion")) ?? "")));
+        }
+
+        return owners;
+    }
+
+    /// <summary>
+    /// The GPU resources among <c>resources.limits</c> and <c>resources.requests</c>. The names cpu, memory and
+    /// ephemeral-storage are recognised without allocating and are not counted against <see cref="MaxEntries"/>, so
+    /// ordinary containers allocate nothing here.
+    /// </summary>
+    private static List<string>? ReadGpus(FieldReader r, FieldNode container, FieldPath at)
+    {
+        if (r.Object(container, "resources"u8, at.Then("resources")) is not { } res)
+        {
+            return null;
+        }
+
+        List<string>? gpus = null;
+        AddGpus(r, r.Object(res, "limits"u8, at.Then("resources.limits")), at.Then("resources.limits"), ref gpus);
+        AddGpus(r, r.Object(res, "requests"u8, at.Then("resources.requests")), at.Then("resources.requests"), ref gpus);
+        return gpus;
+    }
+
+    private static void AddGpus(FieldReader r, FieldNode? map, FieldPath at, ref List<string>? gpus)
+    {
+        if (map is not { } m)
+        {
+            return;
+        }
+
+        foreach (var p in m.Element.EnumerateObject())
+        {
+            // The standard resources are passed over before they count against the entries read: every container has
+            // them, and a pod of many containers must not become unreadable because the policy now looks for GPUs.
+            if (p.NameEquals("cpu"u8) || p.NameEquals("memory"u8) || p.NameEquals("ephemeral-storage"u8))
+            {
+                continue;
+            }
+
+            if (!r.Take(at))
+            {
+                break;
+            }
+
+            var name = p.Name;
+            if (GpuResources.IsGpu(name) && (gpus is null || !gpus.Contains(name)))
+            {
+                (gpus ??= []).Add(name);
+            }
+        }
+    }
+
+    /// <summary>The volumes a container mounts with <c>mountPropagation: Bidirectional</c>.</summary>
+    private static List<string>? ReadBidirectionalMounts(FieldReader r, FieldNode container, FieldPath at)
+    {
+        if (r.Array(container, "volumeMounts"u8, at.Then("volumeMounts")) is not { } arr)
+        {
+            return null;
+        }
+
+        List<string>? mounts = null;
+        var list = at.Then("volumeMounts");
+        var i = 0;
+        foreach (var element in arr.Element.EnumerateArray())
+        {
+            var index = i++;
+            if (!r.Take(list))
+            {
+                break;
+            }
+
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                r.Error(list.Element(index), $"must be an object, got {AgentWorkloadReader.Describe(element)}");
+                continue;
+            }
+
+            var m = arr.Item(element);
+            if (r.String(m, "mountPropagation"u8, list.Element(index, "mountPropagation")) == "Bidirectional")
+            {
+                (mounts ??= []).Add(r.String(m, "name"u8, list.Element(index, "name")) ?? $"volumeMounts[{index}]");
+            }
+        }
+
+        return mounts;
     }
 
     private static string? ReadSeccompType(FieldReader r, FieldNode securityContext, FieldPath at)

@@ -325,13 +325,13 @@ public class PolicyFieldsTests
         var pruned = PrunedText(text);
 
         Assert.True(pruned.Length * 3 < text.Length, $"pruned to {pruned.Length} of {text.Length} bytes");
-        foreach (var dropped in new[] { "managedFields", "\"env\"", "livenessProbe", "readinessProbe", "startupProbe", "\"resources\"", "\"status\"", "\"image\"", "volumeMounts", "\"uid\"", "tolerationSeconds", "runAsUser", "podAntiAffinity", "\"configMap\"" })
+        foreach (var dropped in new[] { "managedFields", "\"env\"", "livenessProbe", "readinessProbe", "startupProbe", "\"claims\"", "\"status\"", "\"image\"", "mountPath", "subPath", "\"uid\"", "tolerationSeconds", "runAsUser", "podAntiAffinity", "\"configMap\"" })
         {
             Assert.DoesNotContain(dropped, pruned, StringComparison.Ordinal);
             Assert.Contains(dropped, text, StringComparison.Ordinal);
         }
 
-        foreach (var kept in new[] { "\"runtimeClassName\":\"gvisor\"", "\"name\":\"app\"", "\"privileged\":false", "\"hostPath\":{\"path\":\"/var/log\",\"type\":\"Directory\"}", "\"values\":[\"a\",\"b\"]", "agentsandbox.io/reasons" })
+        foreach (var kept in new[] { "\"runtimeClassName\":\"gvisor\"", "\"name\":\"app\"", "\"privileged\":false", "\"hostPath\":{\"path\":\"/var/log\",\"type\":\"Directory\"}", "\"values\":[\"a\",\"b\"]", "agentsandbox.io/reasons", "\"nvidia.com/gpu\":\"1\"", "\"mountPropagation\":\"Bidirectional\"", "\"kind\":\"ReplicaSet\"" })
         {
             Assert.Contains(kept, pruned, StringComparison.Ordinal);
         }
@@ -638,7 +638,8 @@ public class PolicyFieldsTests
             "generateName": "rich-",
             "namespace": "default",
             "labels": {"app": "t", "tier": "backend"},
-            "annotations": {"note": "hello", "agentsandbox.io/reasons": "old reasons"}
+            "annotations": {"note": "hello", "agentsandbox.io/reasons": "old reasons"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rich-1", "uid": "u-1", "controller": true}]
           },
           "spec": {
             "runtimeClassName": "gvisor",
@@ -658,12 +659,18 @@ public class PolicyFieldsTests
               }
             },
             "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-            "initContainers": [{"name": "init", "securityContext": {"privileged": false}}],
+            "initContainers": [{"name": "init", "securityContext": {"privileged": false},
+              "resources": {"limits": {"cpu": "1", "nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}},
+              "volumeMounts": [{"name": "cfg", "mountPath": "/c", "mountPropagation": "Bidirectional"}]}],
             "containers": [
-              {"name": "app", "securityContext": {"privileged": false, "seccompProfile": {"type": "RuntimeDefault"}}},
+              {"name": "app", "securityContext": {"privileged": false, "seccompProfile": {"type": "RuntimeDefault"}},
+               "resources": {"limits": {"memory": "1Gi", "amd.com/gpu": 1}, "requests": {"memory": "1Gi", "amd.com/gpu": 1}},
+               "volumeMounts": [{"name": "logs", "mountPath": "/l", "mountPropagation": "Bidirectional"}]},
               {"name": "sidecar"}
             ],
-            "ephemeralContainers": [{"name": "debug", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}}}],
+            "ephemeralContainers": [{"name": "debug", "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+              "resources": {"limits": {"gpu.intel.com/i915": "1"}, "requests": {"gpu.intel.com/i915": "1"}},
+              "volumeMounts": [{"name": "cfg", "mountPath": "/c", "mountPropagation": "Bidirectional"}]}],
             "volumes": [{"name": "logs", "hostPath": {"path": "/var/log", "type": "Directory"}}, {"name": "cfg"}]
           }
         }
@@ -725,7 +732,7 @@ public class PolicyFieldsTests
             meta["generation"] = 4;
             meta["creationTimestamp"] = "2025-01-01T00:00:00Z";
             meta["finalizers"] = new JsonArray("example.com/cleanup");
-            meta["ownerReferences"] = JsonNode.Parse("""[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"u","controller":true,"blockOwnerDeletion":true}]""");
+            meta["ownerReferences"] ??= JsonNode.Parse("""[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"u","controller":true,"blockOwnerDeletion":true}]""");
             meta["managedFields"] = JsonNode.Parse("""
                 [{"manager":"kubectl-client-side-apply","operation":"Update","apiVersion":"v1","time":"2025-01-01T00:00:00Z","fieldsType":"FieldsV1",
                   "fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"f:env":{},"f:image":{},"f:securityContext":{"f:privileged":{}}}},"f:runtimeClassName":{},"f:hostNetwork":{}}}},
@@ -772,11 +779,22 @@ public class PolicyFieldsTests
                 c["env"] = JsonNode.Parse("""[{"name":"MODE","value":"prod"},{"name":"POD","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},{"name":"SECRET","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}]""");
                 c["envFrom"] = JsonNode.Parse("""[{"configMapRef":{"name":"cfg"}}]""");
                 c["ports"] = JsonNode.Parse("""[{"containerPort":8080,"protocol":"TCP","name":"http"}]""");
-                c["resources"] = JsonNode.Parse("""{"limits":{"cpu":"500m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}""");
+                c["resources"] ??= JsonNode.Parse("""{"limits":{"cpu":"500m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}""");
+                if (c["resources"] is JsonObject res)
+                {
+                    res["claims"] = JsonNode.Parse("""[{"name":"gpu-claim"}]""");
+                }
+
                 c["readinessProbe"] = JsonNode.Parse("""{"httpGet":{"path":"/ready","port":8080},"periodSeconds":5}""");
                 c["livenessProbe"] = JsonNode.Parse("""{"exec":{"command":["cat","/tmp/healthy"]},"initialDelaySeconds":3}""");
                 c["startupProbe"] = JsonNode.Parse("""{"tcpSocket":{"port":8080},"failureThreshold":30}""");
-                c["volumeMounts"] = JsonNode.Parse("""[{"name":"logs","mountPath":"/var/log/app","readOnly":true}]""");
+                c["volumeMounts"] ??= JsonNode.Parse("""[{"name":"logs","mountPath":"/var/log/app","readOnly":true}]""");
+                foreach (var m in (c["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    m["subPath"] = "app";
+                    m["readOnly"] = true;
+                }
+
                 c["terminationMessagePath"] = "/dev/termination-log";
                 c["futureContainerField"] = new JsonObject { ["privileged"] = true };
                 if (c["securityContext"] is JsonObject sc)
