@@ -10,21 +10,40 @@ var files = new Option<string[]>("--filename", "-f")
 };
 var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults)." };
 var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
+var now = new Option<DateTimeOffset?>("--now")
+{
+    Description = "Evaluate as of this RFC 3339 time (default: the current time); SandboxExceptions in the input apply until their expiresAt.",
+    CustomParser = result =>
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t)
+            && (text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-')))
+        {
+            return t;
+        }
 
-var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does.") { files, config, output };
+        result.AddError($"--now: \"{text}\" is not an RFC 3339 time with a zone, e.g. 2026-03-01T00:00:00Z");
+        return null;
+    },
+};
+
+var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does.") { files, config, output, now };
 evaluate.SetAction(parse => EvaluateCommand.Run(
     parse.GetValue(files) ?? [],
     parse.GetValue(config),
     parse.GetValue(output) ?? "table",
+    parse.GetValue(now) ?? TimeProvider.System.GetUtcNow(),
     Console.In,
     Console.Out,
     Console.Error,
     color: !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null));
 
-var crd = new Command("crd", "Print the AgentWorkload CustomResourceDefinition generated from the API types.");
-crd.SetAction(_ =>
+var crdKind = new Option<string>("--kind") { Description = "AgentWorkload or SandboxException.", DefaultValueFactory = _ => WellKnown.Kind };
+crdKind.AcceptOnlyFromAmong(WellKnown.Kind, WellKnown.ExceptionKind);
+var crd = new Command("crd", "Print a CustomResourceDefinition generated from the API types (AgentWorkload unless --kind says otherwise).") { crdKind };
+crd.SetAction(parse =>
 {
-    Console.Out.Write(CrdGenerator.GenerateYaml());
+    Console.Out.Write(parse.GetValue(crdKind) == WellKnown.ExceptionKind ? CrdGenerator.GenerateExceptionYaml() : CrdGenerator.GenerateYaml());
     return 0;
 });
 

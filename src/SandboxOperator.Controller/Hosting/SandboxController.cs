@@ -16,9 +16,9 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Controller.Hosting;
 
 /// <summary>
-/// The operator's controller process: five informers that keep <see cref="Cache"/> warm on every replica, and — on
-/// the replica holding the Lease only — the AgentWorkload, RuntimeClass and Node controllers, the periodic resync and
-/// the pod audit.
+/// The operator's controller process: six informers that keep <see cref="Cache"/> warm on every replica, and — on
+/// the replica holding the Lease only — the AgentWorkload, RuntimeClass, Node and SandboxException controllers, the
+/// periodic resync and the pod audit.
 /// </summary>
 /// <remarks>
 /// Guarantees: reconciling starts only after every cache has synced; leadership is tracked from the elector's
@@ -52,7 +52,9 @@ public sealed class SandboxController : IDisposable
         RuntimeClassReconciler = new RuntimeClassReconciler(client, Cache, policy, Events);
         RuntimeClasses = new ReconcileLoop(RuntimeClassReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.RuntimeClass"));
         Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
-        PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
+        PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents, options.Time);
+        ExceptionReconciler = new ExceptionReconciler(Cache, policy, Events, _metrics, EnqueueWorkloadsIn, options.Time);
+        Exceptions = new ReconcileLoop(ExceptionReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.SandboxException"), options.Time);
         _metrics.SetWorkloadsSource(CountWorkloads);
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
@@ -61,14 +63,16 @@ public sealed class SandboxController : IDisposable
         var namespaces = new Informer<V1Namespace, IReadOnlyDictionary<string, string>>("namespaces", ClusterListWatchers.Namespaces(client), ObjectProjections.NamespaceLabels, Cache.Namespaces, options.Informer, informerLogger);
         var runtimeClasses = new Informer<V1RuntimeClass, RuntimeClassEntry>("runtimeclasses", ClusterListWatchers.RuntimeClasses(client), ObjectProjections.RuntimeClass, Cache.RuntimeClasses, options.Informer, informerLogger);
         var nodes = new Informer<V1Node, NodeInfo>("nodes", ClusterListWatchers.Nodes(client), ObjectProjections.Node, Cache.Nodes, options.Informer, informerLogger);
+        var exceptions = new Informer<UnstructuredObject, ExceptionEntry>("sandboxexceptions", ClusterListWatchers.SandboxExceptions(client), ObjectProjections.Exception, Cache.Exceptions, options.Informer, informerLogger);
 
         workloads.OnChange(c => Workloads.Enqueue(c.Namespace, c.Name));
         pods.OnChange(OnPodChange);
         namespaces.OnChange(c => EnqueueWorkloadsIn(c.Name));
         runtimeClasses.OnChange(OnRuntimeClassChange);
         nodes.OnChange(OnNodeChange);
-        _informers = [workloads, pods, namespaces, runtimeClasses, nodes];
-        StateInformers = [namespaces, workloads, runtimeClasses, nodes];
+        exceptions.OnChange(OnExceptionChange);
+        _informers = [workloads, pods, namespaces, runtimeClasses, nodes, exceptions];
+        StateInformers = [namespaces, workloads, runtimeClasses, nodes, exceptions];
     }
 
     /// <summary>The caches; an <see cref="IClusterState"/> the webhook can serve from on every replica.</summary>
@@ -87,6 +91,11 @@ public sealed class SandboxController : IDisposable
     public ReconcileLoop RuntimeClasses { get; }
 
     public ReconcileLoop Nodes { get; }
+
+    /// <summary>The SandboxException controller: wakes at each exception's expiry (requeue after), then reports it.</summary>
+    public ReconcileLoop Exceptions { get; }
+
+    public ExceptionReconciler ExceptionReconciler { get; }
 
     public WorkloadReconciler WorkloadReconciler { get; }
 
@@ -120,6 +129,7 @@ public sealed class SandboxController : IDisposable
         Workloads.Queue.Dispose();
         RuntimeClasses.Queue.Dispose();
         Nodes.Queue.Dispose();
+        Exceptions.Queue.Dispose();
         if (_ownsMetrics)
         {
             _metrics.Dispose();
@@ -270,6 +280,7 @@ public sealed class SandboxController : IDisposable
             {
                 Workloads.RunAsync(EnqueueAllWorkloads, cancellationToken),
                 Nodes.RunAsync(EnqueueAllNodes, cancellationToken),
+                Exceptions.RunAsync(EnqueueAllExceptions, cancellationToken),
                 ResyncAsync(cancellationToken),
                 AuditAsync(cancellationToken),
             };
@@ -304,6 +315,7 @@ public sealed class SandboxController : IDisposable
 
             EnqueueAllWorkloads();
             EnqueueAllNodes();
+            EnqueueAllExceptions();
             EnqueueManagedRuntimeClasses();
         }
     }
@@ -330,6 +342,24 @@ public sealed class SandboxController : IDisposable
         foreach (var (ns, name, _) in Cache.Workloads.All())
         {
             Workloads.Enqueue(ns, name);
+        }
+    }
+
+    private void EnqueueAllExceptions()
+    {
+        foreach (var (ns, name, _) in Cache.Exceptions.All())
+        {
+            Exceptions.Enqueue(ns, name);
+        }
+    }
+
+    // A new, changed or deleted exception changes which pods of its namespace comply.
+    private void OnExceptionChange(CacheChange<ExceptionEntry> change)
+    {
+        Exceptions.Enqueue(change.Namespace, change.Name);
+        if (Workloads.Active)
+        {
+            EnqueueWorkloadsIn(change.Namespace);
         }
     }
 

@@ -9,7 +9,8 @@ namespace SandboxOperator.Controller.Metrics;
 /// Prometheus exporter (which appends <c>_total</c> to counters and the unit to the name) exports exactly
 /// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
 /// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
-/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_misconfigured_nodes</c> and <c>agentsandbox_leader</c>.
+/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_expired_exception_pods</c>, <c>agentsandbox_misconfigured_nodes</c>
+/// and <c>agentsandbox_leader</c>.
 /// </summary>
 public sealed class ControllerMetrics : IDisposable
 {
@@ -23,6 +24,7 @@ public sealed class ControllerMetrics : IDisposable
     private Func<IEnumerable<Measurement<long>>> _workloads = () => [];
     private long _noncompliantPods;
     private long _misconfiguredNodes;
+    private long _expiredExceptionPods;
     private int _leader;
 
     public ControllerMetrics(IMeterFactory? meterFactory = null)
@@ -36,6 +38,8 @@ public sealed class ControllerMetrics : IDisposable
         _meter.CreateObservableGauge("agentsandbox_workloads", () => _workloads(), null, "AgentWorkloads by effective tier and runtime.");
         _meter.CreateObservableGauge("agentsandbox_noncompliant_pods", () => Interlocked.Read(ref _noncompliantPods), null,
             "Pods that break the sandbox policy (found by the background pod audit).");
+        _meter.CreateObservableGauge("agentsandbox_expired_exception_pods", () => Interlocked.Read(ref _expiredExceptionPods), null,
+            "Pods covered by an expired SandboxException that no longer comply with the sandbox policy.");
         _meter.CreateObservableGauge("agentsandbox_misconfigured_nodes", () => Interlocked.Read(ref _misconfiguredNodes), null,
             "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
         _meter.CreateObservableGauge("agentsandbox_leader", () => Volatile.Read(ref _leader), null, "1 while this replica holds the controller lease.");
@@ -53,6 +57,8 @@ public sealed class ControllerMetrics : IDisposable
     public void SetWorkloadsSource(Func<IEnumerable<Measurement<long>>> source) => _workloads = source;
 
     public void SetNoncompliantPods(long count) => Interlocked.Exchange(ref _noncompliantPods, count);
+
+    public void SetExpiredExceptionPods(long count) => Interlocked.Exchange(ref _expiredExceptionPods, count);
 
     public void SetMisconfiguredNodes(long count) => Interlocked.Exchange(ref _misconfiguredNodes, count);
 

@@ -14,15 +14,15 @@ namespace SandboxOperator.Controller.Reconciling;
 /// </summary>
 public static class PodCompliance
 {
-    /// <summary>The rules <paramref name="pod"/> breaks; empty when it complies.</summary>
-    public static IReadOnlyList<Violation> Check(PodFacts pod, PolicyConfig config, IClusterState state)
+    /// <summary>The rules <paramref name="pod"/> breaks at <paramref name="now"/> (SandboxExceptions apply until they expire); empty when it complies.</summary>
+    public static IReadOnlyList<Violation> Check(PodFacts pod, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         if (pod.View is not { } view)
         {
             return [new Violation("unreadable", "pod", $"the pod cannot be read: {pod.ReadError}")];
         }
 
-        var classification = PodClassifier.Classify(view, pod.Namespace, config, state);
+        var classification = AdmissionEvaluator.ClassifyAt(view, pod.Namespace, config, state, now);
         var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
         return [
             .. PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state),

@@ -49,7 +49,7 @@ public static class WorkloadStatusBuilder
             }
 
             total++;
-            var violations = PodCompliance.Check(pod, config, state);
+            var violations = PodCompliance.Check(pod, config, state, now);
             if (violations.Count > 0)
             {
                 issues.Add(new PodIssue(pod.Name, pod.Uid, violations[0].Message + (violations.Count > 1 ? $" (and {violations.Count - 1} more)" : "")));

@@ -27,6 +27,13 @@ public sealed record PolicyConfig
     public SeccompSetting LowTierSeccomp { get; init; } = SeccompSetting.RuntimeDefault;
     /// <summary>Groups allowed to remove or weaken the agentsandbox.io/enforce and agentsandbox.io/mode namespace labels.</summary>
     public IReadOnlySet<string> LabelAdminGroups { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "system:masters" };
+    /// <summary>Groups allowed to create a SandboxException or change its spec (extend it, widen it); <c>exceptions.adminGroups</c>.</summary>
+    public IReadOnlySet<string> ExceptionAdminGroups { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "system:masters" };
+    /// <summary>
+    /// Whether a SandboxException may let MCP server pods run in gVisor instead of Kata; <c>exceptions.allowMcpServers</c>.
+    /// False by default: MCP servers stay in a VM whatever an exception says.
+    /// </summary>
+    public bool ExceptionsMayReleaseMcpServers { get; init; }
 
     /// <summary>The built-in configuration.</summary>
     public static PolicyConfig Default { get; } = new();

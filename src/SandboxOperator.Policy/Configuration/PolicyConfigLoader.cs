@@ -42,7 +42,7 @@ public static class PolicyConfigLoader
         }
 
         var config = PolicyConfig.Default;
-        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups"]);
+        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups", "exceptions"]);
 
         if (reader.Scalar(root, "mode", "mode") is { } mode)
         {
@@ -90,6 +90,20 @@ public static class PolicyConfigLoader
         if (reader.StringSet(root, "labelAdminGroups") is { } admins)
         {
             config = config with { LabelAdminGroups = admins };
+        }
+
+        if (reader.Child(root, "exceptions", "exceptions") is YamlMappingNode exceptions)
+        {
+            reader.CheckKeys(exceptions, "exceptions", ["adminGroups", "allowMcpServers"]);
+            if (reader.StringSet(exceptions, "adminGroups", "exceptions.adminGroups") is { } exceptionAdmins)
+            {
+                config = config with { ExceptionAdminGroups = exceptionAdmins };
+            }
+
+            if (reader.Bool(exceptions, "allowMcpServers", "exceptions.allowMcpServers") is { } allowMcp)
+            {
+                config = config with { ExceptionsMayReleaseMcpServers = allowMcp };
+            }
         }
 
         if (reader.Child(root, "lowTierSeccomp", "lowTierSeccomp") is YamlMappingNode seccomp)
@@ -223,9 +237,10 @@ public static class PolicyConfigLoader
             return value;
         }
 
-        public bool? Bool(YamlMappingNode map, string key)
+        public bool? Bool(YamlMappingNode map, string key, string? path = null)
         {
-            if (Scalar(map, key, key) is not { } node)
+            path ??= key;
+            if (Scalar(map, key, path) is not { } node)
             {
                 return null;
             }
@@ -235,12 +250,13 @@ public static class PolicyConfigLoader
                 return node.Value == "true";
             }
 
-            errors.Add($"{source}:{node.Start.Line}: {key}: must be true or false, got \"{node.Value}\"");
+            errors.Add($"{source}:{node.Start.Line}: {path}: must be true or false, got \"{node.Value}\"");
             return null;
         }
 
-        public HashSet<string>? StringSet(YamlMappingNode map, string key)
+        public HashSet<string>? StringSet(YamlMappingNode map, string key, string? path = null)
         {
+            path ??= key;
             if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node) || IsNull(node))
             {
                 return null;
@@ -248,7 +264,7 @@ public static class PolicyConfigLoader
 
             if (node is not YamlSequenceNode seq)
             {
-                errors.Add($"{source}:{node.Start.Line}: {key}: must be a list of names");
+                errors.Add($"{source}:{node.Start.Line}: {path}: must be a list of names");
                 return null;
             }
 
@@ -258,7 +274,7 @@ public static class PolicyConfigLoader
             {
                 if (item is not YamlScalarNode { Value: { Length: > 0 } v })
                 {
-                    errors.Add($"{source}:{item.Start.Line}: {key}[{i}]: must be a non-empty name");
+                    errors.Add($"{source}:{item.Start.Line}: {path}[{i}]: must be a non-empty name");
                 }
                 else
                 {

@@ -8,14 +8,14 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Policy.Manifests;
 
 /// <summary>
-/// Manifests sorted into what they are for: AgentWorkloads, Namespaces, RuntimeClasses and Nodes form the cluster
-/// state; Pods, pod controllers and AgentWorkloads are what gets evaluated; anything else is skipped with a note.
+/// Manifests sorted into what they are for: AgentWorkloads, SandboxExceptions, Namespaces, RuntimeClasses and Nodes
+/// form the cluster state; Pods, pod controllers and AgentWorkloads are what gets evaluated; anything else is skipped with a note.
 /// An object without a namespace is in <c>default</c>.
 /// </summary>
 /// <remarks>
 /// A Pod or pod controller whose pod has no <c>spec.containers</c> is partial (a kustomize patch, a test
 /// assertion): the API server would refuse it, so it is not evaluated, and a note says what to do instead.
-/// Errors about an AgentWorkload name the line of the field they are about.
+/// Errors about an AgentWorkload or a SandboxException name the line of the field they are about.
 /// </remarks>
 public sealed record ManifestSet(
     ClusterSnapshot State,
@@ -29,6 +29,7 @@ public sealed record ManifestSet(
     {
         var namespaces = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var workloads = new List<AgentWorkload>();
+        var exceptions = new List<SandboxException>();
         var runtimeClasses = new List<RuntimeClassInfo>();
         var nodes = new List<NodeInfo>();
         var targets = new List<ManifestDocument>();
@@ -66,6 +67,25 @@ public sealed record ManifestSet(
                     {
                         workloads.Add(workload);
                         targets.Add(doc);
+                    }
+
+                    break;
+                case (WellKnown.Group, WellKnown.ExceptionKind):
+                    if (doc.ApiVersion != WellKnown.ApiVersion)
+                    {
+                        errors.Add(At(doc, "apiVersion", $"SandboxException: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
+                        break;
+                    }
+
+                    var (exception, exceptionProblems) = SandboxExceptionReader.Read(element, DefaultNamespace);
+                    if (exception is null)
+                    {
+                        var exceptionName = doc.Name is null ? "" : $" {doc.Name}";
+                        errors.AddRange(exceptionProblems.Select(p => At(doc, p.Field, $"SandboxException{exceptionName}: {p}")));
+                    }
+                    else
+                    {
+                        exceptions.Add(exception);
                     }
 
                     break;
@@ -109,7 +129,7 @@ public sealed record ManifestSet(
         }
 
         // Without a single Node object the manifests say nothing about the cluster's nodes.
-        var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes) { KnowsNodes = nodes.Count > 0 };
+        var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes, exceptions: exceptions) { KnowsNodes = nodes.Count > 0 };
         return new ManifestSet(state, targets, notes, errors);
     }
 

@@ -11,14 +11,28 @@ public sealed class ClusterSnapshot : IClusterState
     private readonly Dictionary<string, RuntimeClassInfo> _runtimeClasses;
     private readonly Dictionary<string, NodeInfo> _nodes;
     private readonly Dictionary<(string, string), PodSpecView> _pods;
+    private readonly Dictionary<string, List<SandboxException>> _exceptions;
 
     public ClusterSnapshot(
         IEnumerable<KeyValuePair<string, IReadOnlyDictionary<string, string>>>? namespaces = null,
         IEnumerable<AgentWorkload>? workloads = null,
         IEnumerable<RuntimeClassInfo>? runtimeClasses = null,
         IEnumerable<NodeInfo>? nodes = null,
-        IEnumerable<(string Namespace, PodSpecView Pod)>? pods = null)
+        IEnumerable<(string Namespace, PodSpecView Pod)>? pods = null,
+        IEnumerable<SandboxException>? exceptions = null)
     {
+        _exceptions = new(StringComparer.Ordinal);
+        foreach (var e in exceptions ?? [])
+        {
+            if (!_exceptions.TryGetValue(e.Namespace, out var list))
+            {
+                _exceptions[e.Namespace] = list = [];
+            }
+
+            list.RemoveAll(x => x.Name == e.Name);
+            list.Add(e);
+        }
+
         _namespaces = new(namespaces ?? [], StringComparer.Ordinal);
         _workloads = new(StringComparer.Ordinal);
         foreach (var w in workloads ?? [])
@@ -56,6 +70,11 @@ public sealed class ClusterSnapshot : IClusterState
 
     public IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace) =>
         _workloads.TryGetValue(@namespace, out var list) ? list : [];
+
+    public IEnumerable<SandboxException> Exceptions => _exceptions.Values.SelectMany(e => e);
+
+    public IReadOnlyList<SandboxException> ExceptionsIn(string @namespace) =>
+        _exceptions.TryGetValue(@namespace, out var list) ? list : [];
 
     public RuntimeClassInfo? RuntimeClass(string name) => _runtimeClasses.GetValueOrDefault(name);
 

@@ -81,7 +81,7 @@ public static class OperatorHost
         services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
             new MeasuredAdmissionHandler(
                 new PolicyAdmissionHandler(sp.GetRequiredService<Policy.Configuration.PolicyConfig>(), sp.GetRequiredService<IClusterStateSource>(),
-                    sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout),
+                    sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout, sp.GetService<TimeProvider>()),
                 sp.GetRequiredService<AdmissionMetrics>()),
             sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
         services.AddSingleton(sp => new AdmissionEndpoint(

@@ -67,7 +67,7 @@ public sealed class PodThatSlippedInAsRuncIsReportedTests
     }
 
     private static IReadOnlyList<Policy.Decisions.Violation> Policy(SandboxController controller, string pod) =>
-        Reconciling.PodCompliance.Check(controller.Cache.Pods.Get(Ns, pod)!, PolicyConfig.Default, controller.Cache);
+        Reconciling.PodCompliance.Check(controller.Cache.Pods.Get(Ns, pod)!, PolicyConfig.Default, controller.Cache, TimeProvider.System.GetUtcNow());
 
     private static IEnumerable<System.Text.Json.Nodes.JsonObject> Events(TestCluster cluster) => cluster.Server.Store.List(BuiltInResources.Events, Ns);
 

@@ -460,8 +460,8 @@ public class PolicyFieldsTests
 
         AdmissionRequest Request(bool prune) => new(op, group, kind, ns, objName, Element(obj, prune), old is null ? null : Element(old, prune), User: user, MutationApplied: mutationApplied);
 
-        var full = AdmissionEvaluator.Evaluate(Request(prune: false), config ?? PolicyConfig.Default, state);
-        var pruned = AdmissionEvaluator.Evaluate(Request(prune: true), config ?? PolicyConfig.Default, state);
+        var full = AdmissionEvaluator.Evaluate(Request(prune: false), config ?? PolicyConfig.Default, state, TestData.Now);
+        var pruned = AdmissionEvaluator.Evaluate(Request(prune: true), config ?? PolicyConfig.Default, state, TestData.Now);
         compare.Add($"{name} [{op}{(old is null ? "" : old == obj ? " from itself" : " from another")}, mutationApplied={mutationApplied}]", full, pruned);
     }
 
