@@ -15,3 +15,5 @@ for name in agentworkloads.agentsandbox.io.yaml sandboxexceptions.agentsandbox.i
   fi
 done
 cp "$root/config/seccomp/agent-restricted.json" "$chart/files/agent-restricted.json"
+cp "$root/config/prometheus/alerts.yaml" "$chart/files/alerts.yaml"
+cp "$root/config/grafana/sandbox-operator.json" "$chart/files/dashboard.json"

@@ -11,7 +11,7 @@ namespace SandboxOperator.Chart.Tests;
 /// </summary>
 public sealed class Manifests
 {
-    private static readonly HashSet<string> LooseKinds = ["ServiceMonitor", "Issuer", "Certificate"];
+    private static readonly HashSet<string> LooseKinds = ["ServiceMonitor", "PrometheusRule", "Issuer", "Certificate"];
 
     private Manifests(IReadOnlyList<object> typed, IReadOnlyList<LooseObject> loose)
     {

@@ -19,7 +19,7 @@ public static class PodCompliance
     {
         if (pod.View is not { } view)
         {
-            return [new Violation("unreadable", "pod", $"the pod cannot be read: {pod.ReadError}")];
+            return [new Violation(RuleIds.Unreadable, "pod", $"the pod cannot be read: {pod.ReadError}")];
         }
 
         var classification = AdmissionEvaluator.ClassifyAt(view, pod.Namespace, config, state, now);

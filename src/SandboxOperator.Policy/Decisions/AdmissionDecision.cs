@@ -22,6 +22,12 @@ public sealed record AdmissionDecision
     public string? Message { get; init; }
     /// <summary>HTTP-style code for a denial: 403 for a policy violation, 400 for an object the policy cannot read.</summary>
     public int StatusCode { get; init; } = 200;
+    /// <summary>
+    /// The <see cref="RuleIds"/> of what denied the object: the rules of the violations that decided (on an UPDATE,
+    /// only those it introduced), <see cref="RuleIds.Unreadable"/> or <see cref="RuleIds.StateUnknown"/>. Empty
+    /// when allowed.
+    /// </summary>
+    public IReadOnlyList<string> DeniedBy { get; init; } = [];
     /// <summary>Advice and audit-mode findings, each meant to fit one kubectl warning line.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
     /// <summary>Warnings about what mutation changed (returned by the mutating webhook).</summary>

@@ -143,7 +143,7 @@ public static class AdmissionEvaluator
             warnings.Add($"{where}seccomp Unconfined: every container should run with a seccomp profile");
         }
 
-        var (deny, message) = Judge(mode, where, violations, before, warnings);
+        var (deny, message, deniedBy) = Judge(mode, where, violations, before, warnings);
         var managed = current.Classification.Managed;
         return new AdmissionDecision
         {
@@ -156,6 +156,7 @@ public static class AdmissionEvaluator
             Reasons = current.Classification.Reasons,
             Message = message,
             StatusCode = deny ? 403 : 200,
+            DeniedBy = deniedBy,
             Warnings = warnings,
             MutationWarnings = isPod && mutate ? current.Mutation.Warnings : [],
             Violations = violations,
@@ -188,7 +189,7 @@ public static class AdmissionEvaluator
     /// Whether to deny, and the message: in Enforce mode, for the violations that <paramref name="before"/> (the old
     /// object's, on UPDATE) did not already have. Pre-existing and audit-mode violations become warnings.
     /// </summary>
-    private static (bool Deny, string? Message) Judge(EnforcementMode mode, string where, List<Violation> violations, List<Violation>? before, List<string> warnings)
+    private static (bool Deny, string? Message, IReadOnlyList<string> DeniedBy) Judge(EnforcementMode mode, string where, List<Violation> violations, List<Violation>? before, List<string> warnings)
     {
         var introduced = violations;
         if (before is not null)
@@ -208,10 +209,12 @@ public static class AdmissionEvaluator
                 warnings.Add($"audit mode, would be denied: {where}{v.Message}");
             }
 
-            return (false, null);
+            return (false, null, []);
         }
 
-        return introduced.Count > 0 ? (true, where + string.Join("; ", introduced.Select(v => v.Message))) : (false, null);
+        return introduced.Count > 0
+            ? (true, where + string.Join("; ", introduced.Select(v => v.Message)), introduced.Select(v => v.Rule).Distinct(StringComparer.Ordinal).ToList())
+            : (false, null, []);
     }
 
     private static (PodSpecView? View, IReadOnlyList<FieldError> Errors) ReadPod(JsonElement obj, string[] path)
@@ -264,7 +267,7 @@ public static class AdmissionEvaluator
         var tolerated = ClassifyAt(pod, request.Namespace, config, state, now).ToleratedPools;
         var violations = PodValidator.ValidatePlacement(placed, runtime, request.Namespace, tolerated, config, state);
         var warnings = PodValidator.UnknownNode(placed, state) is { } unknownNode ? [where + unknownNode] : new List<string>(0);
-        var (deny, message) = Judge(mode, where, violations, null, warnings);
+        var (deny, message, deniedBy) = Judge(mode, where, violations, null, warnings);
         return new AdmissionDecision
         {
             Allowed = !deny,
@@ -273,6 +276,7 @@ public static class AdmissionEvaluator
             RuntimeClassName = pod.RuntimeClassNameSet ? pod.RuntimeClassName : null,
             Message = message,
             StatusCode = deny ? 403 : 200,
+            DeniedBy = deniedBy,
             Warnings = warnings,
             Violations = violations,
         };
@@ -311,7 +315,7 @@ public static class AdmissionEvaluator
         var violations = PodValidator.Validate(after, classification, runtime, request.Namespace, config, state);
         var before = PodValidator.Validate(then, classification, runtime, request.Namespace, config, state);
         var warnings = new List<string>(classification.Warnings);
-        var (deny, message) = Judge(mode, "", violations, before, warnings);
+        var (deny, message, deniedBy) = Judge(mode, "", violations, before, warnings);
         return new AdmissionDecision
         {
             Allowed = !deny,
@@ -322,6 +326,7 @@ public static class AdmissionEvaluator
             Reasons = classification.Reasons,
             Message = message,
             StatusCode = deny ? 403 : 200,
+            DeniedBy = deniedBy,
             Warnings = warnings,
             Violations = violations,
         };
@@ -418,13 +423,14 @@ public static class AdmissionEvaluator
         Allowed = false,
         Mode = mode,
         StatusCode = 400,
+        DeniedBy = [RuleIds.Unreadable],
         Message = $"cannot read the {what}: {string.Join("; ", errors.Take(5))}",
     };
 
     /// <summary>The state lacks what the decision needs: denied with 503 (retry) in Enforce mode, a warning in Audit.</summary>
     private static AdmissionDecision Unknown(EnforcementMode mode, string where, string why) => mode == EnforcementMode.Audit
         ? new AdmissionDecision { Allowed = true, Mode = mode, Warnings = [$"audit mode, not judged: {where}{why}"] }
-        : new AdmissionDecision { Allowed = false, Mode = mode, StatusCode = 503, Message = $"{where}{why}; it is refused for now, retry shortly" };
+        : new AdmissionDecision { Allowed = false, Mode = mode, StatusCode = 503, DeniedBy = [RuleIds.StateUnknown], Message = $"{where}{why}; it is refused for now, retry shortly" };
 
     private static AdmissionDecision EvaluateNamespace(AdmissionRequest request, PolicyConfig config)
     {
@@ -446,13 +452,13 @@ public static class AdmissionEvaluator
 
         if ((oldError ?? newError) is { } error)
         {
-            return new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 400, Message = $"cannot read the namespace: {error}" };
+            return new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 400, DeniedBy = [RuleIds.Unreadable], Message = $"cannot read the namespace: {error}" };
         }
 
         var violation = NamespaceGuard.Check(name, oldLabels, newLabels, request.User ?? RequestUser.Anonymous, config);
         return violation is null
             ? new AdmissionDecision { Allowed = true, Mode = EnforcementMode.Enforce }
-            : new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 403, Message = violation.Message, Violations = [violation] };
+            : new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, StatusCode = 403, DeniedBy = [violation.Rule], Message = violation.Message, Violations = [violation] };
     }
 
     private static (IReadOnlyDictionary<string, string> Labels, FieldError? Error) ReadLabels(JsonElement obj)

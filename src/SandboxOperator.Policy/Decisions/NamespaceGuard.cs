@@ -24,7 +24,7 @@ public static class NamespaceGuard
         oldLabels ??= Pods.PodSpecView.Empty;
         if (config.EnforcedNamespaces.Contains(name) && IsAudit(newLabels) && !IsAudit(oldLabels))
         {
-            return new Violation("namespace-labels", name,
+            return new Violation(RuleIds.NamespaceLabels, name,
                 $"namespace {name} is listed in the policy's enforcedNamespaces, so {WellKnown.ModeLabel}=audit would have no effect; remove it from the configuration to audit it instead");
         }
 
@@ -49,7 +49,7 @@ public static class NamespaceGuard
         }
 
         var groups = config.LabelAdminGroups.Count == 0 ? "(no group is configured)" : string.Join(", ", config.LabelAdminGroups.Order(StringComparer.Ordinal));
-        return new Violation("namespace-labels", name,
+        return new Violation(RuleIds.NamespaceLabels, name,
             $"{change} on namespace {name} weakens sandbox enforcement and needs membership in one of: {groups}");
     }
 

@@ -75,14 +75,14 @@ public static class OperatorLabels
             (_, null) => $"{what} {key}={Quote(actual)} is written only by the sandbox operator, and this pod is not managed: remove it",
             _ => $"{what} {key}={Quote(actual)} is written only by the sandbox operator, and its decision is {Quote(expected)}: remove it and let the operator set it",
         };
-        violations.Add(new Violation("operator-labels", key, message));
+        violations.Add(new Violation(RuleIds.OperatorLabels, key, message));
     }
 
     private static void Changed(string what, string key, string? before, string? after, List<Violation> violations)
     {
         if (before != after)
         {
-            violations.Add(new Violation("operator-labels", key,
+            violations.Add(new Violation(RuleIds.OperatorLabels, key,
                 $"{what} {key} is written only by the sandbox operator and cannot be changed on a running pod (from {Quote(before)} to {Quote(after)})"));
         }
     }

@@ -23,14 +23,14 @@ public static class PodValidator
 
         if (classification.KataRequiredBecause is { } because && runtime != SandboxRuntime.Kata)
         {
-            violations.Add(new Violation("kata-required", "runtimeClassName", $"{because}: {WhyNot(className, config.Kata, advise: true, config, state)}"));
+            violations.Add(new Violation(RuleIds.KataRequired, "runtimeClassName", $"{because}: {WhyNot(className, config.Kata, advise: true, config, state)}"));
         }
         else if (classification.Tier is { } tier && runtime < TierNames.RuntimeFor(tier))
         {
             var needed = config.SettingsFor(TierNames.RuntimeFor(tier))!;
             var who = classification.Workload is { } w ? $"AgentWorkload {w} is {tier}" : $"tier {tier}";
             var what = className == needed.RuntimeClassName ? $"{needed.Runtime}" : $"runtimeClassName \"{needed.RuntimeClassName}\" ({needed.Runtime})";
-            violations.Add(new Violation("runtime-too-weak", "runtimeClassName", $"{who} and needs {what}: {WhyNot(className, needed, advise: false, config, state)}"));
+            violations.Add(new Violation(RuleIds.RuntimeTooWeak, "runtimeClassName", $"{who} and needs {what}: {WhyNot(className, needed, advise: false, config, state)}"));
         }
 
         if (!config.InfrastructureNamespaces.Contains(@namespace) && UnknownNode(pod, state) is null)
@@ -42,7 +42,7 @@ public static class PodValidator
         {
             if (pod.PodSeccompType == "Unconfined")
             {
-                violations.Add(new Violation("seccomp-unconfined", "pod", "seccomp profile Unconfined is not allowed (spec.securityContext.seccompProfile)"));
+                violations.Add(new Violation(RuleIds.SeccompUnconfined, "pod", "seccomp profile Unconfined is not allowed (spec.securityContext.seccompProfile)"));
             }
 
             var podHasProfile = pod.PodSeccompType is { Length: > 0 };
@@ -51,12 +51,12 @@ public static class PodValidator
                 var c = pod.Containers[i];
                 if (c.SeccompType == "Unconfined")
                 {
-                    violations.Add(new Violation("seccomp-unconfined", c.Name, $"seccomp profile Unconfined is not allowed ({c.Describe(0)})"));
+                    violations.Add(new Violation(RuleIds.SeccompUnconfined, c.Name, $"seccomp profile Unconfined is not allowed ({c.Describe(0)})"));
                 }
                 else if (c.SeccompType is not { Length: > 0 } && !podHasProfile)
                 {
                     var hint = c.Kind == ContainerKind.EphemeralContainer ? " (kubectl debug --profile=restricted sets it)" : "";
-                    violations.Add(new Violation("seccomp-missing", c.Name,
+                    violations.Add(new Violation(RuleIds.SeccompMissing, c.Name,
                         $"{c.Describe(0)} runs without a seccomp profile: set securityContext.seccompProfile.type to RuntimeDefault or Localhost on it{hint}, or spec.securityContext.seccompProfile on the pod"));
                 }
             }
@@ -65,22 +65,22 @@ public static class PodValidator
         if (classification.Tier is RiskTier.High or RiskTier.Medium)
         {
             var t = classification.Tier.Value;
-            AddIf(pod.HostNetwork, "host-network", "hostNetwork", t, violations);
-            AddIf(pod.HostPid, "host-pid", "hostPID", t, violations);
-            AddIf(pod.HostIpc, "host-ipc", "hostIPC", t, violations);
+            AddIf(pod.HostNetwork, RuleIds.HostNetwork, "hostNetwork", t, violations);
+            AddIf(pod.HostPid, RuleIds.HostPid, "hostPID", t, violations);
+            AddIf(pod.HostIpc, RuleIds.HostIpc, "hostIPC", t, violations);
             for (var i = 0; i < pod.Containers.Count; i++)
             {
                 var c = pod.Containers[i];
                 if (c.Privileged)
                 {
-                    violations.Add(new Violation("privileged", c.Name, $"privileged {c.Describe(0)} is not allowed at tier {t}: it bypasses the sandbox"));
+                    violations.Add(new Violation(RuleIds.Privileged, c.Name, $"privileged {c.Describe(0)} is not allowed at tier {t}: it bypasses the sandbox"));
                 }
             }
 
             for (var i = 0; i < pod.HostPathVolumes.Count; i++)
             {
                 var v = pod.HostPathVolumes[i];
-                violations.Add(new Violation("host-path", v, $"hostPath volume \"{v}\" is not allowed at tier {t}: it bypasses the sandbox"));
+                violations.Add(new Violation(RuleIds.HostPath, v, $"hostPath volume \"{v}\" is not allowed at tier {t}: it bypasses the sandbox"));
             }
         }
 
@@ -127,7 +127,7 @@ public static class PodValidator
             }
             else if (!toleratedPools.Contains(r.Pool))
             {
-                violations.Add(new Violation("pool-separation", TierNames.LabelValue(r.Pool),
+                violations.Add(new Violation(RuleIds.PoolSeparation, TierNames.LabelValue(r.Pool),
                     $"a {runtimeName} pod could land on the {PlacementAnalyzer.PoolName(r.Pool, config)}: {r.How}"));
             }
         }
@@ -137,7 +137,7 @@ public static class PodValidator
             var cause = pod.NodeName is not { Length: > 0 } && !PlacementAnalyzer.ToleratesPoolTaint(pod, rc, own.Pool.Taint)
                 ? $"it has no toleration for {own.Pool.Taint}"
                 : "its nodeSelector, node affinity or nodeName rule that out";
-            violations.Add(new Violation("pool-unreachable", TierNames.LabelValue(runtime),
+            violations.Add(new Violation(RuleIds.PoolUnreachable, TierNames.LabelValue(runtime),
                 $"a {runtimeName} pod must run on the {PlacementAnalyzer.PoolName(runtime, config)}, but {cause}"));
         }
     }

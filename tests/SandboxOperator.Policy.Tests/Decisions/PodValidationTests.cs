@@ -135,6 +135,8 @@ public class PodValidationTests
         Assert.True(global.Allowed);
         var overridden = Evaluate(Pod(ns: "strict", labels: Mcp, spec: Spec("\"runtimeClassName\":\"gvisor\"")), Cluster(namespaces: new() { ["strict"] = new() { [WellKnown.ModeLabel] = "enforce" } }), PolicyConfig.Default with { Mode = EnforcementMode.Audit });
         Assert.False(overridden.Allowed);
+        Assert.Equal([RuleIds.KataRequired], overridden.DeniedBy);
+        Assert.Empty(global.DeniedBy);
     }
 
     [Fact]
@@ -155,12 +157,14 @@ public class PodValidationTests
         var opening = Evaluate(after, op: AdmissionOperation.Update, old: before, mutationApplied: true);
         Assert.False(opening.Allowed);
         Assert.Contains("could land on the kata pool", opening.Message, StringComparison.Ordinal);
+        Assert.Equal([RuleIds.PoolSeparation], opening.DeniedBy);
 
         // An old non-compliant object can still be updated (finalizers, labels); the finding comes back as a warning.
         var relabel = (JsonObject)after.DeepClone();
         relabel["metadata"]!["labels"] = new JsonObject { ["x"] = "y" };
         var unchanged = Evaluate(relabel, op: AdmissionOperation.Update, old: after, mutationApplied: true);
         Assert.True(unchanged.Allowed, unchanged.Message);
+        Assert.Empty(unchanged.DeniedBy);
         Assert.Contains(unchanged.Warnings, w => w.StartsWith("pre-existing, not introduced by this update", StringComparison.Ordinal));
     }
 
@@ -223,6 +227,7 @@ public class PodValidationTests
         var decision = Evaluate(Pod(labels: Mcp, spec: """{"hostNetwork":"true","containers":[{"name":"c","securityContext":{"privileged":"yes"}}]}"""));
         Assert.False(decision.Allowed);
         Assert.Equal(400, decision.StatusCode);
+        Assert.Equal([RuleIds.Unreadable], decision.DeniedBy);
         Assert.Contains("spec.hostNetwork: must be a boolean, got string \"true\"", decision.Message, StringComparison.Ordinal);
         Assert.Contains("spec.containers[0].securityContext.privileged: must be a boolean", decision.Message, StringComparison.Ordinal);
     }

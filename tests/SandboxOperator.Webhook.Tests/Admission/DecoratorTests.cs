@@ -71,6 +71,43 @@ public sealed class DecoratorTests
     }
 
     [Fact]
+    public async Task Denials_are_counted_by_the_rules_that_decided_them_from_a_fixed_set()
+    {
+        using var factory = new TestMeterFactory();
+        var metrics = new AdmissionMetrics(factory);
+        var rules = new List<(string Webhook, string Kind, string Rule)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Scope == factory && i.Name == AdmissionMetrics.DenialsName)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var t = tags.ToArray().ToDictionary(kv => kv.Key, kv => (string)kv.Value!);
+            for (var n = 0; n < value; n++)
+            {
+                rules.Add((t["webhook"], t["kind"], t["rule"]));
+            }
+        });
+        listener.Start();
+
+        AdmissionOutcome Denied(params string[] deniedBy) => new(false, 403, "no", null, [], new AdmissionDecision { Allowed = false, Mode = EnforcementMode.Enforce, DeniedBy = deniedBy });
+        await new MeasuredAdmissionHandler(new Fixed(() => Denied(RuleIds.KataRequired, RuleIds.HostPath)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => Denied("made-up-" + new string('x', 100))), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(true, 200, null, null, [], null)), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        await new MeasuredAdmissionHandler(new Fixed(() => AdmissionOutcome.Failure(504, "late")), metrics).HandleAsync(Call(WebhookKind.Validate), default);
+        var secret = new AdmissionCall(WebhookKind.Validate, "uid-2", new AdmissionRequest(AdmissionOperation.Create, "", "Secret", "ns", "s", JsonDocument.Parse("{}").RootElement.Clone(), User: new RequestUser("bob", [])), "s");
+        await new MeasuredAdmissionHandler(new Fixed(() => new AdmissionOutcome(false, 403, "not judged", null, [], AdmissionDecision.Uncovered(EnforcementMode.Enforce))), metrics).HandleAsync(secret, default);
+
+        Assert.Equal(
+            [("validate", "Pod", "kata-required"), ("validate", "Pod", "host-path"), ("validate", "Pod", "other"), ("validate", "other", "kind-not-judged")],
+            rules);
+    }
+
+    [Fact]
     public async Task Audit_logger_writes_one_line_per_denial_and_per_audit_violation_and_nothing_for_mutate()
     {
         var logger = new RecordingLogger<AuditLoggingAdmissionHandler>();

@@ -59,7 +59,19 @@ public sealed partial class MadeUpKindsDoNotGrowTheMetricsTests
         // 600 reviews of other kinds: one counter series per webhook, with the count of all of them.
         var other = OtherCount().Matches(text).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(600, other);
+
+        // Each was denied because the policy does not judge its kind: counted under one fixed rule label.
+        var notJudged = NotJudgedCount().Matches(text).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(600, notJudged);
+        Assert.All(RuleLabel().Matches(text).Select(m => m.Groups[1].Value), r =>
+            Assert.True(SandboxOperator.Policy.Decisions.RuleIds.All.Contains(r) || r == AdmissionMetrics.KindNotJudgedRule || r == AdmissionMetrics.OtherRule, $"rule label \"{r}\" is not from the fixed set"));
     }
+
+    [GeneratedRegex("""agentsandbox_admission_denials_total\{[^}]*rule="kind-not-judged"[^}]*\} (\d+)""")]
+    private static partial Regex NotJudgedCount();
+
+    [GeneratedRegex("""agentsandbox_admission_denials_total\{[^}]*rule="([^"]*)"[^}]*\}""")]
+    private static partial Regex RuleLabel();
 
     [GeneratedRegex("""agentsandbox_admission_[a-z_]+\{[^}]*kind="([^"]*)"[^}]*\}""")]
     private static partial Regex KindLabel();
