@@ -25,19 +25,19 @@ public static class ExceptionGuard
         if (!user.Groups.Any(config.ExceptionAdminGroups.Contains))
         {
             var groups = config.ExceptionAdminGroups.Count == 0 ? "(no group is configured)" : string.Join(", ", config.ExceptionAdminGroups.Order(StringComparer.Ordinal));
-            violations.Add(new Violation("exception-admin", exception.Name,
+            violations.Add(new Violation(RuleIds.ExceptionAdmin, exception.Name,
                 $"{what} SandboxException {exception.Name} weakens the sandbox of namespace {exception.Namespace} and needs membership in one of: {groups} (the policy's exceptions.adminGroups)"));
         }
 
         var expires = exception.Spec.ExpiresAt;
         if (expires <= now)
         {
-            violations.Add(new Violation("exception-expiry", exception.Name,
+            violations.Add(new Violation(RuleIds.ExceptionExpiry, exception.Name,
                 $"spec.expiresAt {ExceptionGrants.Format(expires)} is not in the future (now {ExceptionGrants.Format(now)})"));
         }
         else if (expires - now > SandboxExceptionSpec.MaxDuration)
         {
-            violations.Add(new Violation("exception-expiry", exception.Name,
+            violations.Add(new Violation(RuleIds.ExceptionExpiry, exception.Name,
                 $"spec.expiresAt {ExceptionGrants.Format(expires)} is more than 90 days ahead: the latest allowed now is {ExceptionGrants.Format(now + SandboxExceptionSpec.MaxDuration)}; extend the exception again before it expires"));
         }
 

@@ -20,6 +20,10 @@ public static class RuleIds
     public const string HostPath = "host-path";
     public const string OperatorLabels = "operator-labels";
     public const string NamespaceLabels = "namespace-labels";
+    /// <summary>Creating a SandboxException or changing its spec needs membership in <c>exceptions.adminGroups</c>.</summary>
+    public const string ExceptionAdmin = "exception-admin";
+    /// <summary>A SandboxException's <c>expiresAt</c> must be in the future and at most 90 days ahead.</summary>
+    public const string ExceptionExpiry = "exception-expiry";
 
     /// <summary>The object cannot be read as the policy needs it (a 400 denial, or a pod the audit cannot read).</summary>
     public const string Unreadable = "unreadable";
@@ -31,6 +35,7 @@ public static class RuleIds
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         KataRequired, RuntimeTooWeak, PoolSeparation, PoolUnreachable, SeccompUnconfined, SeccompMissing,
-        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, Unreadable, StateUnknown,
+        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, ExceptionAdmin, ExceptionExpiry,
+        Unreadable, StateUnknown,
     };
 }
