@@ -8,10 +8,11 @@ using SandboxOperator.Testing.KubeApi;
 
 namespace SandboxOperator.Controller.Tests;
 
-/// <summary>An in-process API server serving AgentWorkloads, a client for it, and helpers to build a small cluster.</summary>
+/// <summary>An in-process API server serving AgentWorkloads and SandboxExceptions, a client for it, and helpers to build a small cluster.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     public static readonly ResourceType AgentWorkloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
+    public static readonly ResourceType SandboxExceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural);
 
     private readonly List<(SandboxController Controller, CancellationTokenSource Stop, Task Run)> _controllers = [];
 
@@ -28,7 +29,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(KubeApiServerOptions? options = null)
     {
         options ??= new KubeApiServerOptions();
-        var server = await KubeApiServer.StartAsync(options with { AdditionalResources = [.. options.AdditionalResources, AgentWorkloads] });
+        var server = await KubeApiServer.StartAsync(options with { AdditionalResources = [.. options.AdditionalResources, AgentWorkloads, SandboxExceptions] });
         return new TestCluster(server);
     }
 

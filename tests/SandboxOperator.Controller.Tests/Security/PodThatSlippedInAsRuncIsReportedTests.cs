@@ -70,32 +70,4 @@ public sealed class PodThatSlippedInAsRuncIsReportedTests
         Reconciling.PodCompliance.Check(controller.Cache.Pods.Get(Ns, pod)!, PolicyConfig.Default, controller.Cache, TimeProvider.System.GetUtcNow());
 
     private static IEnumerable<System.Text.Json.Nodes.JsonObject> Events(TestCluster cluster) => cluster.Server.Store.List(BuiltInResources.Events, Ns);
-
-    /// <summary>Reads one observable gauge of the meters a given factory created.</summary>
-    private sealed class GaugeReader : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _last = -1;
-
-        public GaugeReader(IMeterFactory factory, string name)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Name == name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Volatile.Write(ref _last, value));
-            _listener.Start();
-        }
-
-        public long Read()
-        {
-            _listener.RecordObservableInstruments();
-            return Volatile.Read(ref _last);
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
 }
