@@ -16,8 +16,7 @@ var now = new Option<DateTimeOffset?>("--now")
     CustomParser = result =>
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var t)
-            && (text.EndsWith('Z') || (text.Length > 6 && text[^6] is '+' or '-')))
+        if (SandboxExceptionReader.TryParseTime(text, out var t))
         {
             return t;
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace SandboxOperator.Policy.Api;
 
@@ -11,7 +12,7 @@ namespace SandboxOperator.Policy.Api;
 /// How far ahead <c>expiresAt</c> may be depends on the time of the request, so it is not checked here but by
 /// <see cref="Decisions.ExceptionGuard"/> (at admission) and <see cref="Decisions.ExceptionGrants"/> (when applied).
 /// </remarks>
-public static class SandboxExceptionReader
+public static partial class SandboxExceptionReader
 {
     /// <summary>The fields of <c>spec</c>.</summary>
     public static IReadOnlyList<string> SpecFields { get; } = ["selector", "grant", "pool", "reason", "owner", "expiresAt"];
@@ -108,8 +109,7 @@ public static class SandboxExceptionReader
                 errors.Add(new FieldError("spec.expiresAt", "Required value: an RFC 3339 time at most 90 days ahead, e.g. 2026-03-01T00:00:00Z"));
             }
         }
-        else if (!DateTimeOffset.TryParseExact(expires, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out expiresAt)
-                 || !(expires.EndsWith('Z') || (expires.Length > 6 && expires[^6] is '+' or '-')))
+        else if (!TryParseTime(expires, out expiresAt))
         {
             errors.Add(new FieldError("spec.expiresAt", $"\"{expires}\" is not an RFC 3339 time with a zone, e.g. 2026-03-01T00:00:00Z"));
         }
@@ -124,6 +124,17 @@ public static class SandboxExceptionReader
             ExpiresAt = expiresAt,
         };
     }
+
+    /// <summary>Parses an RFC 3339 date-time with seconds and a zone (<c>Z</c> or <c>±hh:mm</c>), as the CRD's <c>date-time</c> format has it.</summary>
+    public static bool TryParseTime(string text, out DateTimeOffset time)
+    {
+        time = default;
+        return Rfc3339().IsMatch(text)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
 
     private static string? RequiredText(JsonElement spec, string field, string what, List<FieldError> errors)
     {

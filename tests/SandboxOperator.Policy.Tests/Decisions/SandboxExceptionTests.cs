@@ -225,6 +225,7 @@ public class SandboxExceptionTests
     [InlineData("2026-08-30T12:00:01Z", "spec.expiresAt 2026-08-30T12:00:01Z is more than 90 days ahead: the latest allowed now is 2026-08-30T12:00:00Z; extend the exception again before it expires")]
     [InlineData("2026-06-01T12:00:00Z", "spec.expiresAt 2026-06-01T12:00:00Z is not in the future (now 2026-06-01T12:00:00Z)")]
     [InlineData("2026-06-01T14:00:00+02:00", "spec.expiresAt 2026-06-01T12:00:00Z is not in the future (now 2026-06-01T12:00:00Z)")]
+    [InlineData("2026-06-01T14:00:00.5+02:00", null)]
     public void ExpiresAt_must_be_ahead_by_at_most_90_days(string expiresAt, string? message)
     {
         var d = Evaluate(Manifest(expiresAt), user: Admin);
@@ -288,6 +289,8 @@ public class SandboxExceptionTests
     [Theory]
     [InlineData("2026-06-11")]
     [InlineData("2026-06-11T12:00:00")]
+    [InlineData("2026-06-11T12:00Z")]
+    [InlineData("2026-06-11 12:00:00Z")]
     [InlineData("next week")]
     public void ExpiresAt_must_be_an_RFC3339_time_with_a_zone(string expiresAt)
     {
