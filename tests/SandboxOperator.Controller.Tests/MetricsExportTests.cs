@@ -76,6 +76,7 @@ public sealed class MetricsExportTests
         Assert.Contains("agentsandbox_workqueue_depth", names);
         Assert.Contains("agentsandbox_workloads", names);
         Assert.Contains("agentsandbox_noncompliant_pods", names);
+        Assert.Contains("agentsandbox_expired_exception_pods", names);
         Assert.Contains("agentsandbox_leader", names);
         Assert.DoesNotContain(names, n => n.Contains("_total_total", StringComparison.Ordinal) || n.Contains("seconds_seconds", StringComparison.Ordinal));
 
@@ -83,6 +84,8 @@ public sealed class MetricsExportTests
         Assert.Equal(1, Sample(text, "agentsandbox_workloads", ("tier", "high"), ("runtime", "kata")));
         Assert.Equal(1, Sample(text, "agentsandbox_workloads", ("tier", "low"), ("runtime", "runc")));
         Assert.Equal(0, Sample(text, "agentsandbox_workqueue_depth", ("controller", "agentworkload")));
+        Assert.Equal(0, Sample(text, "agentsandbox_workqueue_depth", ("controller", "sandboxexception")));
+        Assert.Equal(0, Sample(text, "agentsandbox_expired_exception_pods"));
         Assert.Equal(1, Sample(text, "agentsandbox_leader"));
     }
 
