@@ -24,7 +24,7 @@ public sealed class MonitoringTests(ChartRenderer chart)
     {
         Assert.Equal(
             ["SandboxOperatorWebhookDown", "SandboxOperatorWebhookFailing", "SandboxOperatorAdmissionLatencyHigh", "SandboxOperatorCertificateExpiringSoon",
-             "SandboxOperatorNonCompliantPods", "SandboxOperatorNodePoolMisconfigured", "SandboxOperatorNoLeader"],
+             "SandboxOperatorNonCompliantPods", "SandboxOperatorNodePoolMisconfigured", "SandboxOperatorRuntimeHandlerMissing", "SandboxOperatorNoLeader"],
             MonitoringQueries.Alerts().Select(a => a.Alert));
         var tests = File.ReadAllText(MonitoringQueries.AlertTestsFile);
         Assert.All(MonitoringQueries.Alerts(), a => Assert.Contains("alertname: " + a.Alert, tests, StringComparison.Ordinal));
@@ -52,7 +52,7 @@ public sealed class MonitoringTests(ChartRenderer chart)
         string[] expected =
         [
             "Admission rate", "Denials by rule", "Admission latency", "Reconcile rate", "Reconcile errors", "Work-queue depth",
-            "Workloads by tier and runtime", "Non-compliant pods", "Misconfigured pool nodes", "Certificate expires in", "Leader", "Replicas up",
+            "Workloads by tier and runtime", "Non-compliant pods", "Misconfigured pool nodes", "Certificate expires in", "Leader", "Replicas up", "Pool runtime handlers",
         ];
         Assert.Equal(expected, panels.Keys);
         Assert.Equal(["histogram_quantile(0.5,", "histogram_quantile(0.9,", "histogram_quantile(0.99,"], panels["Admission latency"].Select(e => e.Split(' ')[0]));

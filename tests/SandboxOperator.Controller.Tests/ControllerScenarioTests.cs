@@ -58,8 +58,9 @@ public sealed class ControllerScenarioTests
         Assert.Contains("type Agent", status["reasons"]!.AsArray().Select(r => (string?)r).First());
         Assert.Equal("True", cluster.Condition(Ns, "coder", "RuntimeClassAvailable", out var rcReason));
         Assert.Equal("Available", rcReason);
+        // The fake kubelet-less node reports no runtime handlers: the pool is usable but its handler unverified.
         Assert.Equal("True", cluster.Condition(Ns, "coder", "NodePoolAvailable", out var poolReason));
-        Assert.Equal("PoolReady", poolReason);
+        Assert.Equal("HandlerUnverified", poolReason);
         Assert.Equal("False", cluster.Condition(Ns, "coder", "Ready", out var readyReason));
         Assert.Equal("NonCompliantPods", readyReason);
         var message = (string?)status["conditions"]!.AsArray().First(c => (string?)c!["type"] == "PodsCompliant")!["message"];
@@ -149,6 +150,35 @@ public sealed class ControllerScenarioTests
             "the kata RuntimeClass gets the pool's scheduling");
         Assert.Equal("kata", (string?)cluster.Server.Store.Get(BuiltInResources.RuntimeClasses, null, "kata")!["handler"]);
         await Eventually.HoldsAsync(() => cluster.Condition(Ns, "mcp", "RuntimeClassAvailable", out _) == "True", "RuntimeClassAvailable is True");
+    }
+
+    [Fact]
+    public async Task A_pool_node_without_the_handler_turns_the_pool_unavailable_until_it_reports_it()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateNamespaceAsync(Ns);
+        await cluster.CreateNodeAsync("kata-1", "kata", runtimeHandlers: ["", "kata-qemu"]);
+        await cluster.CreateNodeAsync("kata-2", "kata", runtimeHandlers: ["", "runc"]);
+        await cluster.CreateRuntimeClassAsync("kata", "kata-qemu");
+        await cluster.CreateWorkloadAsync(Ns, "coder", WorkloadType.Agent);
+        var pod = await cluster.CreatePodAsync(Ns, "coder-on-2", "coder", "kata", "kata");
+        pod.Spec.NodeName = "kata-2";
+        await cluster.Client.CoreV1.ReplaceNamespacedPodAsync(pod, "coder-on-2", Ns);
+        var controller = cluster.StartController(Options());
+
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "coder", "NodePoolAvailable", out var r) == "False" && r == "RuntimeHandlerMissing", "the pool is unavailable");
+        var message = (string?)cluster.Status(Ns, "coder")!["conditions"]!.AsArray().First(c => (string?)c!["type"] == "NodePoolAvailable")!["message"];
+        Assert.StartsWith("node(s) kata-2 in the kata pool", message);
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "coder", "PodsCompliant", out var r) == "False" && r == "NonCompliantPods", "the pod on kata-2 is non-compliant");
+        Assert.Equal(1, await controller.PodAudit.RunOnceAsync(CancellationToken.None));
+
+        var node = await cluster.Client.CoreV1.ReadNodeAsync("kata-2");
+        node.Status.RuntimeHandlers = [new V1NodeRuntimeHandler { Name = "" }, new V1NodeRuntimeHandler { Name = "kata-qemu" }];
+        await cluster.Client.CoreV1.ReplaceNodeStatusAsync(node, "kata-2");
+        await Eventually.HoldsAsync(() => cluster.Condition(Ns, "coder", "Ready", out _) == "True", "coder is Ready once kata-2 reports the handler");
+        Assert.Equal("True", cluster.Condition(Ns, "coder", "NodePoolAvailable", out var reason));
+        Assert.Equal("PoolReady", reason);
+        Assert.Equal(0, await controller.PodAudit.RunOnceAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -77,6 +77,8 @@ public sealed class MetricsExportTests
         Assert.Contains("agentsandbox_workloads", names);
         Assert.Contains("agentsandbox_noncompliant_pods", names);
         Assert.Contains("agentsandbox_expired_exception_pods", names);
+        Assert.Contains("agentsandbox_misconfigured_nodes", names);
+        Assert.Contains("agentsandbox_pool_runtime_handler_nodes", names);
         Assert.Contains("agentsandbox_leader", names);
         Assert.DoesNotContain(names, n => n.Contains("_total_total", StringComparison.Ordinal) || n.Contains("seconds_seconds", StringComparison.Ordinal));
 
@@ -87,6 +89,11 @@ public sealed class MetricsExportTests
         Assert.Equal(0, Sample(text, "agentsandbox_workqueue_depth", ("controller", "sandboxexception")));
         Assert.Equal(0, Sample(text, "agentsandbox_expired_exception_pods"));
         Assert.Equal(1, Sample(text, "agentsandbox_leader"));
+
+        // kata-1 reports no runtime handlers: unverified, not verified.
+        Assert.Equal(1, Sample(text, "agentsandbox_pool_runtime_handler_nodes", ("runtime", "kata"), ("handler", "kata-qemu"), ("state", "unverified")));
+        Assert.Equal(0, Sample(text, "agentsandbox_pool_runtime_handler_nodes", ("runtime", "kata"), ("handler", "kata-qemu"), ("state", "verified")));
+        Assert.Equal(0, Sample(text, "agentsandbox_pool_runtime_handler_nodes", ("runtime", "kata"), ("handler", "kata-qemu"), ("state", "missing")));
     }
 
     [SkippableFact]

@@ -110,6 +110,46 @@ public sealed class StatusBuilderTests
         Assert.Equal("bad", Assert.Single(a.NonCompliantPods).Pod);
     }
 
+    private static NodeInfo Reporting(string name, params string[] handlers) => PoolNode(name, "kata") with { RuntimeHandlers = handlers };
+
+    [Fact]
+    public void A_pool_node_without_the_classs_handler_makes_the_pool_unavailable_and_names_it()
+    {
+        var entry = Entry(WorkloadType.Agent);
+        var nodes = new[] { Reporting("k1", "", "kata-qemu"), Reporting("k2", "", "runc"), Reporting("k3", "") };
+        var a = WorkloadStatusBuilder.Build(entry, [Pod("p1", "kata", "kata")], nodes, Config, State(entry, true, nodes), T0);
+
+        var pool = Cond(a.Status, "NodePoolAvailable");
+        Assert.Equal(("False", "RuntimeHandlerMissing"), (pool.Status, pool.Reason));
+        Assert.Equal(
+            "node(s) k2, k3 in the kata pool (agentsandbox.io/pool=kata) do not have handler \"kata-qemu\" of RuntimeClass \"kata\", so pods of tier High sent there cannot start; install the runtime on them or remove label agentsandbox.io/pool=kata from them",
+            pool.Message);
+        Assert.Equal(("False", "RuntimeHandlerMissing"), (Cond(a.Status, "Ready").Status, Cond(a.Status, "Ready").Reason));
+    }
+
+    [Fact]
+    public void The_handler_checked_is_the_runtime_classs_own()
+    {
+        var entry = Entry(WorkloadType.Agent);
+        var nodes = new[] { Reporting("k1", "", "kata-clh") };
+        var state = new ClusterSnapshot(workloads: [entry.Workload!], runtimeClasses: [new RuntimeClassInfo("kata", "kata-clh", new Dictionary<string, string>(), [])], nodes: nodes);
+        var a = WorkloadStatusBuilder.Build(entry, [], nodes, Config, state, T0);
+        var pool = Cond(a.Status, "NodePoolAvailable");
+        Assert.Equal(("True", "PoolReady"), (pool.Status, pool.Reason));
+        Assert.EndsWith("all 1 node(s) of the pool have handler \"kata-clh\"", pool.Message);
+    }
+
+    [Fact]
+    public void Nodes_that_report_no_handlers_leave_the_pool_unverified_never_ready()
+    {
+        var entry = Entry(WorkloadType.Agent);
+        var nodes = new[] { Reporting("k1", "", "kata-qemu"), PoolNode("k2", "kata"), PoolNode("k3", "kata") };
+        var a = WorkloadStatusBuilder.Build(entry, [], nodes, Config, State(entry, true, nodes), T0);
+        var pool = Cond(a.Status, "NodePoolAvailable");
+        Assert.Equal(("True", "HandlerUnverified"), (pool.Status, pool.Reason));
+        Assert.Contains("handler \"kata-qemu\" of RuntimeClass \"kata\" is unverified: node(s) k2, k3 report no runtime handlers", pool.Message);
+    }
+
     [Fact]
     public void Low_workload_needs_neither_class_nor_pool()
     {

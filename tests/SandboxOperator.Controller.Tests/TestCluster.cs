@@ -58,7 +58,8 @@ public sealed class TestCluster : IAsyncDisposable
         await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } });
 
     /// <summary>Creates a Ready node in a pool (labelled; tainted unless <paramref name="tainted"/> is false), or a general node for a null pool.</summary>
-    public async Task CreateNodeAsync(string name, string? pool, bool tainted = true, bool ready = true)
+    /// <summary>Creates a Node; <paramref name="runtimeHandlers"/> are the names it reports in <c>status.runtimeHandlers</c>.</summary>
+    public async Task CreateNodeAsync(string name, string? pool, bool tainted = true, bool ready = true, params string[] runtimeHandlers)
     {
         var node = new V1Node
         {
@@ -66,7 +67,11 @@ public sealed class TestCluster : IAsyncDisposable
             Spec = new V1NodeSpec { Taints = pool is not null && tainted ? [new V1Taint { Key = "agentsandbox.io/pool", Value = pool, Effect = "NoSchedule" }] : null },
         };
         var created = await Client.CoreV1.CreateNodeAsync(node);
-        created.Status = new V1NodeStatus { Conditions = [new V1NodeCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
+        created.Status = new V1NodeStatus
+        {
+            Conditions = [new V1NodeCondition { Type = "Ready", Status = ready ? "True" : "False" }],
+            RuntimeHandlers = runtimeHandlers.Length == 0 ? null : runtimeHandlers.Select(h => new V1NodeRuntimeHandler { Name = h }).ToList(),
+        };
         await Client.CoreV1.ReplaceNodeStatusAsync(created, name);
     }
 

@@ -19,12 +19,16 @@ public static class ObjectProjections
     public static IReadOnlyDictionary<string, string> NamespaceLabels(V1Namespace ns) =>
         ns.Metadata?.Labels is { Count: > 0 } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : NoLabels;
 
-    /// <summary>A node is Ready when its Ready condition is True.</summary>
+    /// <summary>
+    /// A node is Ready when its Ready condition is True; its runtime handlers are the names in
+    /// <c>status.runtimeHandlers</c> (the default handler's is empty), null when it reports none.
+    /// </summary>
     public static NodeInfo Node(V1Node node) => new(
         node.Metadata?.Name ?? "",
         node.Metadata?.Labels is { Count: > 0 } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : NoLabels,
         node.Spec?.Taints?.Select(t => new NodeTaint(t.Key ?? "", t.Value ?? "", t.Effect ?? "")).ToArray() ?? [],
-        node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true);
+        node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true,
+        node.Status?.RuntimeHandlers is { Count: > 0 } handlers ? handlers.Select(h => StatusStrings.Share(h.Name ?? "")).ToArray() : null);
 
     public static RuntimeClassEntry RuntimeClass(V1RuntimeClass rc) => new(
         new RuntimeClassInfo(

@@ -56,6 +56,7 @@ public sealed class SandboxController : IDisposable
         ExceptionReconciler = new ExceptionReconciler(Cache, policy, Events, _metrics, EnqueueWorkloadsIn, options.Time);
         Exceptions = new ReconcileLoop(ExceptionReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.SandboxException"), options.Time);
         _metrics.SetWorkloadsSource(CountWorkloads);
+        _metrics.SetHandlerProofSource(() => NodePoolAudit.HandlerProofs(Cache.Nodes.List(""), policy, Cache));
 
         var informerLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.Informer");
         var workloads = new Informer<UnstructuredObject, WorkloadEntry>("agentworkloads", ClusterListWatchers.AgentWorkloads(client), ObjectProjections.Workload, Cache.Workloads, options.Informer, informerLogger);
@@ -446,7 +447,8 @@ public sealed class SandboxController : IDisposable
     private static bool SamePlacement(NodeInfo a, NodeInfo b) =>
         a.Ready == b.Ready
         && a.Labels.Count == b.Labels.Count && a.Labels.All(l => b.Labels.TryGetValue(l.Key, out var v) && v == l.Value)
-        && a.Taints.SequenceEqual(b.Taints);
+        && a.Taints.SequenceEqual(b.Taints)
+        && (a.RuntimeHandlers ?? []).SequenceEqual(b.RuntimeHandlers ?? [], StringComparer.Ordinal);
 
     private IEnumerable<Measurement<long>> CountWorkloads()
     {

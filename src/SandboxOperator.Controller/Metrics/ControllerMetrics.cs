@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using SandboxOperator.Controller.Runtime;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Placement;
 
 namespace SandboxOperator.Controller.Metrics;
 
@@ -9,8 +11,8 @@ namespace SandboxOperator.Controller.Metrics;
 /// Prometheus exporter (which appends <c>_total</c> to counters and the unit to the name) exports exactly
 /// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
 /// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
-/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_expired_exception_pods</c>, <c>agentsandbox_misconfigured_nodes</c>
-/// and <c>agentsandbox_leader</c>.
+/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_expired_exception_pods</c>, <c>agentsandbox_misconfigured_nodes</c>,
+/// <c>agentsandbox_pool_runtime_handler_nodes{runtime,handler,state}</c> and <c>agentsandbox_leader</c>.
 /// </summary>
 public sealed class ControllerMetrics : IDisposable
 {
@@ -22,6 +24,7 @@ public sealed class ControllerMetrics : IDisposable
     private readonly Histogram<double> _duration;
     private readonly ConcurrentDictionary<string, WorkQueue> _queues = new(StringComparer.Ordinal);
     private Func<IEnumerable<Measurement<long>>> _workloads = () => [];
+    private Func<IEnumerable<PoolHandlerProof>> _handlerProofs = () => [];
     private long _noncompliantPods;
     private long _misconfiguredNodes;
     private long _expiredExceptionPods;
@@ -42,6 +45,8 @@ public sealed class ControllerMetrics : IDisposable
             "Pods covered by an expired SandboxException that no longer comply with the sandbox policy.");
         _meter.CreateObservableGauge("agentsandbox_misconfigured_nodes", () => Interlocked.Read(ref _misconfiguredNodes), null,
             "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
+        _meter.CreateObservableGauge("agentsandbox_pool_runtime_handler_nodes", () => _handlerProofs().SelectMany(HandlerMeasurements), null,
+            "Nodes of each sandbox pool by whether they have the RuntimeClass's handler (state: verified, missing, unverified).");
         _meter.CreateObservableGauge("agentsandbox_leader", () => Volatile.Read(ref _leader), null, "1 while this replica holds the controller lease.");
     }
 
@@ -56,6 +61,9 @@ public sealed class ControllerMetrics : IDisposable
 
     public void SetWorkloadsSource(Func<IEnumerable<Measurement<long>>> source) => _workloads = source;
 
+    /// <summary>Where <c>agentsandbox_pool_runtime_handler_nodes</c> is read from on each collection.</summary>
+    public void SetHandlerProofSource(Func<IEnumerable<PoolHandlerProof>> source) => _handlerProofs = source;
+
     public void SetNoncompliantPods(long count) => Interlocked.Exchange(ref _noncompliantPods, count);
 
     public void SetExpiredExceptionPods(long count) => Interlocked.Exchange(ref _expiredExceptionPods, count);
@@ -65,4 +73,13 @@ public sealed class ControllerMetrics : IDisposable
     public void SetLeader(bool leader) => Volatile.Write(ref _leader, leader ? 1 : 0);
 
     public void Dispose() => _meter.Dispose();
+
+    private static IEnumerable<Measurement<long>> HandlerMeasurements(PoolHandlerProof proof)
+    {
+        var runtime = new KeyValuePair<string, object?>("runtime", TierNames.LabelValue(proof.Runtime));
+        var handler = new KeyValuePair<string, object?>("handler", proof.Handler);
+        yield return new Measurement<long>(proof.VerifiedNodes, runtime, handler, new KeyValuePair<string, object?>("state", "verified"));
+        yield return new Measurement<long>(proof.MissingOn.Count, runtime, handler, new KeyValuePair<string, object?>("state", "missing"));
+        yield return new Measurement<long>(proof.UnreportedOn.Count, runtime, handler, new KeyValuePair<string, object?>("state", "unverified"));
+    }
 }

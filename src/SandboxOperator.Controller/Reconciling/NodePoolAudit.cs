@@ -1,5 +1,6 @@
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Reconciling;
@@ -61,6 +62,13 @@ public static class NodePoolAudit
 
         return new PoolStatus(usable, labelled, findings ?? (IReadOnlyList<NodeFinding>)[]);
     }
+
+    /// <summary>
+    /// Every sandbox pool's proof of its RuntimeClass's handler (<see cref="RuntimeHandlerProof.ForPool"/>); the
+    /// handler is the RuntimeClass's when it exists, the configured one otherwise.
+    /// </summary>
+    public static IEnumerable<PoolHandlerProof> HandlerProofs(IReadOnlyCollection<NodeInfo> nodes, PolicyConfig config, IClusterState state) =>
+        config.SandboxRuntimes.Select(rt => RuntimeHandlerProof.ForPool(rt, state.RuntimeClass(rt.RuntimeClassName)?.Handler ?? rt.Handler, nodes));
 
     private static bool HasLabel(NodeInfo node, RuntimeSettings rt) =>
         node.Labels.TryGetValue(rt.Pool.Label.Key, out var v) && v == rt.Pool.Label.Value;

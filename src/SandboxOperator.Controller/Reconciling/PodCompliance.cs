@@ -2,6 +2,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Reconciling;
@@ -10,7 +11,8 @@ namespace SandboxOperator.Controller.Reconciling;
 /// Whether a running pod complies with the policy: the same classification and validation the validating webhook
 /// applies to a created pod that has already been mutated (<see cref="AdmissionEvaluator"/> with
 /// <c>MutationApplied = true</c>), the operator's own labels included, so the controller and the webhook never
-/// disagree about a pod. Pure.
+/// disagree about a pod; and, once the pod is bound, that its node has its RuntimeClass's handler
+/// (<see cref="RuntimeHandlerProof.ForPod"/>). Pure.
 /// </summary>
 public static class PodCompliance
 {
@@ -24,10 +26,14 @@ public static class PodCompliance
 
         var classification = AdmissionEvaluator.ClassifyAt(view, pod.Namespace, config, state, now);
         var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        return [
-            .. PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state),
-            .. OperatorLabels.Mismatches(view, OperatorLabels.For(classification, runtime)),
-        ];
+        var violations = PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state);
+        violations.AddRange(OperatorLabels.Mismatches(view, OperatorLabels.For(classification, runtime)));
+        if (RuntimeHandlerProof.ForPod(view, config, state) is { } noHandler)
+        {
+            violations.Add(noHandler);
+        }
+
+        return violations;
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>

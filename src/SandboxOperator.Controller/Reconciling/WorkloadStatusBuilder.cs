@@ -16,7 +16,10 @@ namespace SandboxOperator.Controller.Reconciling;
 /// A condition keeps its previous <c>lastTransitionTime</c> unless its status changes, so an unchanged cluster yields
 /// a status equal to the one already written. Pods that have Succeeded or Failed are not counted. The warnings about the
 /// spec (a <c>riskTier</c> that is ignored) follow the reasons in <c>status.reasons</c>, the same text the validating
-/// webhook returns as a kubectl warning. A RuntimeClass is available when its handler is one the runtime accepts.
+/// webhook returns as a kubectl warning. A RuntimeClass is available when its handler is one the runtime accepts. A
+/// pool is available when it has a usable node and none of its nodes lacks the RuntimeClass's handler
+/// (<see cref="RuntimeHandlerProof"/>); when its nodes report no handlers the condition stays True with reason
+/// <c>HandlerUnverified</c>, never <c>PoolReady</c>.
 /// </remarks>
 public static class WorkloadStatusBuilder
 {
@@ -37,7 +40,7 @@ public static class WorkloadStatusBuilder
         var generation = entry.Generation;
 
         var rcCondition = RuntimeClassCondition(tier, settings, config, state);
-        var poolCondition = PoolCondition(tier, settings, nodes, config);
+        var poolCondition = PoolCondition(tier, settings, nodes, config, state);
 
         var total = 0;
         var issues = new List<PodIssue>();
@@ -130,27 +133,43 @@ public static class WorkloadStatusBuilder
         return Draft(ConditionTypes.RuntimeClassAvailable, "True", "Available", $"RuntimeClass \"{name}\" exists with handler \"{rc.Handler}\"");
     }
 
-    private static WorkloadCondition PoolCondition(WorkloadTier tier, RuntimeSettings? settings, IEnumerable<NodeInfo> nodes, PolicyConfig config)
+    private static WorkloadCondition PoolCondition(WorkloadTier tier, RuntimeSettings? settings, IEnumerable<NodeInfo> nodes, PolicyConfig config, IClusterState state)
     {
         if (settings is null)
         {
             return Draft(ConditionTypes.NodePoolAvailable, "True", "NotRequired", $"tier {tier.Tier} runs on general nodes; no node pool is needed");
         }
 
-        var pool = NodePoolAudit.Pool(settings, nodes, config);
+        var nodeList = nodes as IReadOnlyCollection<NodeInfo> ?? nodes.ToList();
+        var pool = NodePoolAudit.Pool(settings, nodeList, config);
         var poolName = PlacementAnalyzer.PoolName(settings.Runtime, config);
         var findings = pool.Findings.Count == 0
             ? ""
             : $"; misconfigured nodes: {string.Join("; ", pool.Findings.Take(MessagePods).Select(f => f.Message))}{(pool.Findings.Count > MessagePods ? $" (and {pool.Findings.Count - MessagePods} more)" : "")}";
-        if (pool.UsableNodes > 0)
+        if (pool.UsableNodes == 0)
         {
-            return Draft(ConditionTypes.NodePoolAvailable, "True", "PoolReady",
-                $"{pool.UsableNodes} Ready node(s) in the {poolName} carry label {settings.Pool.Label} and taint {settings.Pool.Taint}{findings}");
+            return Draft(ConditionTypes.NodePoolAvailable, "False", "NoUsableNodes",
+                $"no Ready node carries label {settings.Pool.Label} and taint {settings.Pool.Taint}, so pods of tier {tier.Tier} cannot be scheduled; label and taint the pool's nodes (kubectl label nodes NODE {settings.Pool.Label}; kubectl taint nodes NODE {settings.Pool.Taint}){findings}");
         }
 
-        return Draft(ConditionTypes.NodePoolAvailable, "False", "NoUsableNodes",
-            $"no Ready node carries label {settings.Pool.Label} and taint {settings.Pool.Taint}, so pods of tier {tier.Tier} cannot be scheduled; label and taint the pool's nodes (kubectl label nodes NODE {settings.Pool.Label}; kubectl taint nodes NODE {settings.Pool.Taint}){findings}");
+        // The handler the pods will ask for: the RuntimeClass's when it exists (RuntimeClassAvailable reports the rest).
+        var className = settings.RuntimeClassName;
+        var handler = state.RuntimeClass(className)?.Handler ?? settings.Handler;
+        var proof = RuntimeHandlerProof.ForPool(settings, handler, nodeList);
+        var ready = $"{pool.UsableNodes} Ready node(s) in the {poolName} carry label {settings.Pool.Label} and taint {settings.Pool.Taint}";
+        return proof.State switch
+        {
+            HandlerProofState.Missing => Draft(ConditionTypes.NodePoolAvailable, "False", "RuntimeHandlerMissing",
+                $"node(s) {Names(proof.MissingOn)} in the {poolName} do not have handler \"{handler}\" of RuntimeClass \"{className}\", so pods of tier {tier.Tier} sent there cannot start; install the runtime on them or remove label {settings.Pool.Label} from them{findings}"),
+            HandlerProofState.Unverified => Draft(ConditionTypes.NodePoolAvailable, "True", "HandlerUnverified",
+                $"{ready}; handler \"{handler}\" of RuntimeClass \"{className}\" is unverified: node(s) {Names(proof.UnreportedOn)} report no runtime handlers (Kubernetes before 1.30, or a container runtime that does not report them){findings}"),
+            _ => Draft(ConditionTypes.NodePoolAvailable, "True", "PoolReady",
+                $"{ready}; all {proof.VerifiedNodes} node(s) of the pool have handler \"{handler}\"{findings}"),
+        };
     }
+
+    private static string Names(IReadOnlyList<string> nodes) =>
+        string.Join(", ", nodes.Take(MessagePods)) + (nodes.Count > MessagePods ? $" (and {nodes.Count - MessagePods} more)" : "");
 
     private static WorkloadCondition PodsCondition(WorkloadTier tier, int total, List<PodIssue> issues)
     {

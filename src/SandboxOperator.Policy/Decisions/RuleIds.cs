@@ -25,6 +25,9 @@ public static class RuleIds
     /// <summary>A SandboxException's <c>expiresAt</c> must be in the future and at most 90 days ahead.</summary>
     public const string ExceptionExpiry = "exception-expiry";
 
+    /// <summary>A bound pod's node lacks its RuntimeClass's handler (the background audit only).</summary>
+    public const string RuntimeHandlerMissing = "runtime-handler-missing";
+
     /// <summary>The object cannot be read as the policy needs it (a 400 denial, or a pod the audit cannot read).</summary>
     public const string Unreadable = "unreadable";
 
@@ -36,6 +39,6 @@ public static class RuleIds
     {
         KataRequired, RuntimeTooWeak, PoolSeparation, PoolUnreachable, SeccompUnconfined, SeccompMissing,
         HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, ExceptionAdmin, ExceptionExpiry,
-        Unreadable, StateUnknown,
+        RuntimeHandlerMissing, Unreadable, StateUnknown,
     };
 }

@@ -201,19 +201,34 @@ public sealed record ManifestSet(
             }
         }
 
-        if (element.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object
-            && status.TryGetProperty("conditions", out var cs) && cs.ValueKind == JsonValueKind.Array)
+        List<string>? handlers = null;
+        if (element.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Object)
         {
-            foreach (var c in cs.EnumerateArray())
+            if (status.TryGetProperty("conditions", out var cs) && cs.ValueKind == JsonValueKind.Array)
             {
-                if (c.ValueKind == JsonValueKind.Object && Str(c, "type") == "Ready")
+                foreach (var c in cs.EnumerateArray())
                 {
-                    ready = Str(c, "status") == "True";
+                    if (c.ValueKind == JsonValueKind.Object && Str(c, "type") == "Ready")
+                    {
+                        ready = Str(c, "status") == "True";
+                    }
+                }
+            }
+
+            // status.runtimeHandlers[].name; the default handler has an empty name.
+            if (status.TryGetProperty("runtimeHandlers", out var hs) && hs.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var h in hs.EnumerateArray())
+                {
+                    if (h.ValueKind == JsonValueKind.Object)
+                    {
+                        (handlers ??= []).Add(Str(h, "name"));
+                    }
                 }
             }
         }
 
-        return new NodeInfo(name, labels, taints, ready);
+        return new NodeInfo(name, labels, taints, ready, handlers);
     }
 
     private static string Str(JsonElement obj, string prop) =>

@@ -44,7 +44,16 @@ public sealed record RuntimeClassInfo(
     IReadOnlyList<Toleration> Tolerations);
 
 /// <summary>A Node: labels and taints decide which pool it is in.</summary>
-public sealed record NodeInfo(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<NodeTaint> Taints, bool Ready = true);
+/// <param name="RuntimeHandlers">
+/// The names in <c>status.runtimeHandlers</c> (reported by kubelets of Kubernetes 1.30 and later whose container runtime
+/// supports it); null when the node reports none, so which handlers it has is unknown.
+/// </param>
+public sealed record NodeInfo(
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyList<NodeTaint> Taints,
+    bool Ready = true,
+    IReadOnlyList<string>? RuntimeHandlers = null);
 
 /// <summary>A node taint.</summary>
 public sealed record NodeTaint(string Key, string Value, string Effect);
