@@ -44,17 +44,7 @@ public sealed class ExceptionExpiryTests
         using var expired = new GaugeReader(factory, "agentsandbox_expired_exception_pods");
         using var noncompliant = new GaugeReader(factory, "agentsandbox_noncompliant_pods");
         var auditInterval = TimeSpan.FromHours(24);
-        var controller = cluster.StartController(new SandboxControllerOptions
-        {
-            LeaderElection = null,
-            Policy = PolicyConfig.Default,
-            PodAuditInterval = auditInterval,
-            ResyncPeriod = TimeSpan.FromDays(7),
-            Time = time,
-            Identity = "expiry-test",
-        }, metrics);
-        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
-        await Eventually.HoldsAsync(() => controller.IsLeader, "the controller leads");
+        var controller = await cluster.StartLeadingAsync(time, auditInterval, TimeSpan.FromDays(7), metrics, "expiry-test");
 
         // Before expiry: the exception lets the gVisor pod comply; the exception's reconcile waits for expiresAt.
         await Eventually.HoldsAsync(() => cluster.Condition(Ns, "coder", "PodsCompliant", out _) == "True", "the workload's pods comply under the exception",
@@ -95,16 +85,7 @@ public sealed class ExceptionExpiryTests
         await CreateExceptionAsync(cluster.Client, time.GetUtcNow().AddHours(1));
 
         using var metrics = new ControllerMetrics();
-        var controller = cluster.StartController(new SandboxControllerOptions
-        {
-            LeaderElection = null,
-            Policy = PolicyConfig.Default,
-            PodAuditInterval = TimeSpan.FromDays(1),
-            ResyncPeriod = TimeSpan.FromDays(7),
-            Time = time,
-            Identity = "extend-test",
-        }, metrics);
-        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
+        var controller = await cluster.StartLeadingAsync(time, TimeSpan.FromDays(1), TimeSpan.FromDays(7), metrics, "extend-test");
         await Eventually.HoldsAsync(() => controller.Exceptions.Queue.Delayed == 1, "the exception waits for its expiry");
 
         var stored = cluster.Server.Store.Get(TestCluster.SandboxExceptions, Ns, "legacy-gvisor")!;

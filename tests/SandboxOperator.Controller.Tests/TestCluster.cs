@@ -45,6 +45,27 @@ public sealed class TestCluster : IAsyncDisposable
         return controller;
     }
 
+    /// <summary>
+    /// Starts a controller without leader election on <paramref name="time"/> (the audit every
+    /// <paramref name="auditInterval"/>, resync every <paramref name="resyncPeriod"/>) and returns once its caches
+    /// have synced and it leads.
+    /// </summary>
+    public async Task<SandboxController> StartLeadingAsync(TimeProvider time, TimeSpan auditInterval, TimeSpan resyncPeriod, Metrics.ControllerMetrics metrics, string identity)
+    {
+        var controller = StartController(new SandboxControllerOptions
+        {
+            LeaderElection = null,
+            Policy = Policy.Configuration.PolicyConfig.Default,
+            PodAuditInterval = auditInterval,
+            ResyncPeriod = resyncPeriod,
+            Time = time,
+            Identity = identity,
+        }, metrics);
+        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
+        await Eventually.HoldsAsync(() => controller.IsLeader, "the controller leads");
+        return controller;
+    }
+
     public async Task StopControllerAsync(SandboxController controller)
     {
         var entry = _controllers.Single(c => c.Controller == controller);

@@ -51,19 +51,7 @@ public sealed record ManifestSet(
                     namespaces[doc.Name] = Labels(element);
                     break;
                 case (WellKnown.Group, WellKnown.Kind):
-                    if (doc.ApiVersion != WellKnown.ApiVersion)
-                    {
-                        errors.Add(At(doc, "apiVersion", $"AgentWorkload: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
-                        break;
-                    }
-
-                    var (workload, problems) = AgentWorkloadReader.Read(element, DefaultNamespace);
-                    if (workload is null)
-                    {
-                        var name = doc.Name is null ? "" : $" {doc.Name}";
-                        errors.AddRange(problems.Select(p => At(doc, p.Field, $"AgentWorkload{name}: {p}")));
-                    }
-                    else
+                    if (ReadOwn(doc, element, WellKnown.Kind, AgentWorkloadReader.Read, errors) is { } workload)
                     {
                         workloads.Add(workload);
                         targets.Add(doc);
@@ -71,19 +59,7 @@ public sealed record ManifestSet(
 
                     break;
                 case (WellKnown.Group, WellKnown.ExceptionKind):
-                    if (doc.ApiVersion != WellKnown.ApiVersion)
-                    {
-                        errors.Add(At(doc, "apiVersion", $"SandboxException: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
-                        break;
-                    }
-
-                    var (exception, exceptionProblems) = SandboxExceptionReader.Read(element, DefaultNamespace);
-                    if (exception is null)
-                    {
-                        var exceptionName = doc.Name is null ? "" : $" {doc.Name}";
-                        errors.AddRange(exceptionProblems.Select(p => At(doc, p.Field, $"SandboxException{exceptionName}: {p}")));
-                    }
-                    else
+                    if (ReadOwn(doc, element, WellKnown.ExceptionKind, SandboxExceptionReader.Read, errors) is { } exception)
                     {
                         exceptions.Add(exception);
                     }
@@ -131,6 +107,29 @@ public sealed record ManifestSet(
         // Without a single Node object the manifests say nothing about the cluster's nodes.
         var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes, exceptions: exceptions) { KnowsNodes = nodes.Count > 0 };
         return new ManifestSet(state, targets, notes, errors);
+    }
+
+    /// <summary>
+    /// One of this project's kinds read by <paramref name="read"/>, or null with an error per problem at the line of
+    /// its field (an unserved apiVersion is one problem).
+    /// </summary>
+    private static T? ReadOwn<T>(ManifestDocument doc, JsonElement element, string kind, Func<JsonElement, string, bool, (T?, IReadOnlyList<FieldError>)> read, List<ManifestMessage> errors)
+        where T : class
+    {
+        if (doc.ApiVersion != WellKnown.ApiVersion)
+        {
+            errors.Add(At(doc, "apiVersion", $"{kind}: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
+            return null;
+        }
+
+        var (result, problems) = read(element, DefaultNamespace, true);
+        if (result is null)
+        {
+            var name = doc.Name is null ? "" : $" {doc.Name}";
+            errors.AddRange(problems.Select(p => At(doc, p.Field, $"{kind}{name}: {p}")));
+        }
+
+        return result;
     }
 
     private static ManifestMessage At(ManifestDocument doc, string field, string message) => new(doc.Source, doc.Lines.LineOf(field), message);

@@ -34,17 +34,7 @@ public sealed class PodThatSlippedInAsRuncIsReportedTests
         using var gauge = new GaugeReader(factory, "agentsandbox_noncompliant_pods");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var interval = TimeSpan.FromMinutes(5);
-        var controller = cluster.StartController(new SandboxControllerOptions
-        {
-            LeaderElection = null,
-            Policy = PolicyConfig.Default,
-            PodAuditInterval = interval,
-            ResyncPeriod = TimeSpan.FromMinutes(10),
-            Time = time,
-            Identity = "audit-test",
-        }, metrics);
-        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
-        await Eventually.HoldsAsync(() => controller.IsLeader, "the controller leads");
+        var controller = await cluster.StartLeadingAsync(time, interval, TimeSpan.FromMinutes(10), metrics, "audit-test");
 
         // Unclaimed when it was admitted: compliant as an unmanaged pod.
         Assert.Empty(Policy(controller, "early"));
