@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Sandbox Operator image: the admission webhook + controller host (/app/sandbox-operator)
-# and the CLI (/app/sandboxctl), framework-dependent on the chiseled ASP.NET runtime
+# and the CLI (/app/sandboxctl, also /app/kubectl-sandbox, a link that makes it the kubectl plugin), framework-dependent on the chiseled ASP.NET runtime
 # (no shell, no package manager).
 #
 # The build stage runs on the target platform (no --platform=$BUILDPLATFORM) so the
@@ -18,7 +18,8 @@ RUN dotnet restore src/SandboxOperator/SandboxOperator.csproj --locked-mode \
 
 RUN dotnet publish src/SandboxOperator/SandboxOperator.csproj -c Release --no-restore -o /app -p:UseAppHost=true \
  && dotnet publish src/SandboxOperator.Cli/SandboxOperator.Cli.csproj -c Release --no-restore -o /app -p:UseAppHost=true \
- && test -x /app/sandbox-operator && test -x /app/sandboxctl
+ && ln -s sandboxctl /app/kubectl-sandbox \
+ && test -x /app/sandbox-operator && test -x /app/sandboxctl && test -x /app/kubectl-sandbox
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 

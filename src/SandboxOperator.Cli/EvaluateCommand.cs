@@ -34,27 +34,9 @@ internal static class EvaluateCommand
             return BadInput;
         }
 
-        var config = PolicyConfig.Default;
-        if (configPath is not null)
+        if (ConfigFile.Load(configPath, stderr) is not { } config)
         {
-            if (!File.Exists(configPath))
-            {
-                stderr.WriteLine($"error: --config {configPath}: no such file");
-                return BadInput;
-            }
-
-            var (loaded, configErrors) = PolicyConfigLoader.Load(File.ReadAllText(configPath), configPath);
-            if (loaded is null)
-            {
-                foreach (var e in configErrors)
-                {
-                    stderr.WriteLine($"error: {e}");
-                }
-
-                return BadInput;
-            }
-
-            config = loaded;
+            return BadInput;
         }
 
         var input = ManifestSources.Read(files, stdin);

@@ -7,7 +7,8 @@ namespace SandboxOperator.Cli;
 /// <summary>
 /// The <c>-o json</c> report. Its shape is a fixed contract:
 /// <c>{"results":[{"apiVersion","kind","namespace","name","allowed","mode","riskTier","runtime",
-/// "runtimeClassName","workload","reasons","message","warnings","patch","object"}]}</c>.
+/// "runtimeClassName","workload","reasons","message","warnings","patch","object","edgeIsolate"}]}</c>, where
+/// <c>edgeIsolate</c> is <c>{"candidate","reasons"}</c> for an AgentWorkload (advice only) and null for other kinds.
 /// </summary>
 internal static class JsonReport
 {
@@ -35,6 +36,9 @@ internal static class JsonReport
                 ["warnings"] = new JsonArray(r.AllWarnings.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()),
                 ["patch"] = patch,
                 ["object"] = r.MutatedObject?.DeepClone(),
+                ["edgeIsolate"] = r.Edge is { } edge
+                    ? new JsonObject { ["candidate"] = edge.Candidate, ["reasons"] = new JsonArray(edge.Reasons.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray()) }
+                    : null,
             });
         }
 

@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using SandboxOperator;
 using SandboxOperator.Controller.Hosting;
+using SandboxOperator.Controller.Reporting;
 using SandboxOperator.Webhook.Hosting;
 using SandboxOperator.Webhook.State;
 
@@ -55,6 +56,8 @@ try
         {
             Policy = options.Policy,
             LeaderElection = new LeaderElectionOptions { Namespace = options.Namespace, LeaseName = options.LeaderElectionId },
+            PodAuditInterval = options.PodAuditInterval,
+            PolicyReports = options.PolicyReports ? new ReportLimits { MaxResults = options.PolicyReportMaxResults } : null,
             Identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Environment.MachineName}-{Environment.ProcessId}",
         });
     }

@@ -165,6 +165,29 @@ public sealed class RbacTests(ChartRenderer chart)
         }
     }
 
+    [SkippableFact]
+    public void Policy_reports_are_off_by_default_and_one_value_turns_them_on_with_their_rbac_only()
+    {
+        var off = chart.Render();
+        Assert.Null(off.Arg("--policy-reports"));
+        Assert.Equal("5m", off.Arg("--pod-audit-interval"));
+        Assert.DoesNotContain(Grants(off.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules), g => g.StartsWith("wgpolicyk8s.io/", StringComparison.Ordinal));
+
+        var on = chart.Render("--set", "policyReports.enabled=true");
+        Assert.Equal("true", on.Arg("--policy-reports"));
+        Assert.Equal("1000", on.Arg("--policy-report-max-results"));
+        var added = Grants(on.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules).Except(Grants(off.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules)).ToList();
+        Assert.Equal(
+            new[] { "clusterpolicyreports", "policyreports" }.SelectMany(r => new[] { "create", "delete", "get", "list", "update" }.Select(v => $"wgpolicyk8s.io/{r}:{v}")).Order(StringComparer.Ordinal),
+            added);
+        Assert.Equal(off.One<V1Role>().Rules.Count, on.One<V1Role>().Rules.Count);
+
+        Assert.Equal("250", chart.Render("--set", "policyReports.enabled=true", "--set", "policyReports.maxResults=250").Arg("--policy-report-max-results"));
+        Assert.Contains("maxResults", chart.RenderError("--set", "policyReports.enabled=true", "--set", "policyReports.maxResults=0"), StringComparison.Ordinal);
+        Assert.Equal("30s", chart.Render("--set", "podAudit.interval=30s").Arg("--pod-audit-interval"));
+        Assert.Contains("interval", chart.RenderError("--set", "podAudit.interval=soon"), StringComparison.Ordinal);
+    }
+
     /// <summary>Flattens rules to "group/resource[name]:verb" strings, sorted.</summary>
     private static List<string> Grants(IEnumerable<V1PolicyRule> rules) =>
         rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res =>

@@ -4,7 +4,7 @@ namespace SandboxOperator.Cli.Tests;
 
 public class EvaluateCommandTests
 {
-    private static readonly string[] ResultKeys = ["apiVersion", "kind", "namespace", "name", "allowed", "mode", "riskTier", "runtime", "runtimeClassName", "workload", "reasons", "message", "warnings", "patch", "object"];
+    private static readonly string[] ResultKeys = ["apiVersion", "kind", "namespace", "name", "allowed", "mode", "riskTier", "runtime", "runtimeClassName", "workload", "reasons", "message", "warnings", "patch", "object", "edgeIsolate"];
 
     [Fact]
     public void Bundled_samples_are_all_allowed_and_printed_as_a_table()
@@ -175,5 +175,55 @@ public class EvaluateCommandTests
         var r = Sandboxctl.Run(null, "crd");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(File.ReadAllText(Path.Combine(Sandboxctl.RepoRoot, "crds", "agentworkloads.agentsandbox.io.yaml")), r.Stdout);
+    }
+}
+
+public class EvaluateEdgeAdviceTests
+{
+    [Fact]
+    public void Workloads_say_whether_they_could_run_as_an_edge_isolate_in_the_table_and_the_json()
+    {
+        var table = Sandboxctl.Run(null, "evaluate", "-f", "config/samples");
+        var json = Sandboxctl.Run(null, "evaluate", "-f", "config/samples", "-o", "json");
+
+        Assert.Matches(@"AgentWorkload/tools/unit-converter\s+allowed\s+Medium\s+GVisor\s+yes\s", table.Stdout);
+        Assert.Matches(@"AgentWorkload/agents/github-mcp\s+allowed\s+High\s+Kata\s+no\s", table.Stdout);
+        Assert.Matches(@"Pod/tools/code-runner\s+mutated\s+High\s+Kata\s+-\s", table.Stdout);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(json.Stdout)!["results"]!.AsArray();
+        var tool = results.Single(r => (string?)r!["kind"] == "AgentWorkload" && (string?)r["name"] == "unit-converter")!;
+        Assert.True((bool)tool["edgeIsolate"]!["candidate"]!);
+        var mcp = results.Single(r => (string?)r!["kind"] == "AgentWorkload" && (string?)r["name"] == "github-mcp")!;
+        Assert.Contains("type MCPServer: only a Tool can run as an edge isolate", mcp["edgeIsolate"]!["reasons"]!.AsArray().Select(x => (string?)x));
+        Assert.Null(results.First(r => (string?)r!["kind"] == "Pod")!["edgeIsolate"]);
+    }
+
+    [Fact]
+    public void A_tool_whose_pod_mounts_a_claim_is_not_a_candidate_and_the_reason_names_the_pod()
+    {
+        using var files = new TempFiles();
+        var path = files.Write("tool.yaml", """
+            apiVersion: agentsandbox.io/v1alpha1
+            kind: AgentWorkload
+            metadata: { name: fetch, namespace: tools }
+            spec: { type: Tool, selector: { matchLabels: { app: fetch } } }
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: fetch, namespace: tools }
+            spec:
+              selector: { matchLabels: { app: fetch } }
+              template:
+                metadata: { labels: { app: fetch } }
+                spec:
+                  automountServiceAccountToken: false
+                  volumes: [{ name: cache, persistentVolumeClaim: { claimName: cache } }]
+                  containers: [{ name: f, image: f, resources: { limits: { memory: 32Mi } } }]
+            """);
+
+        var r = Sandboxctl.Run(null, "evaluate", "-f", path, "-o", "json");
+
+        var workload = System.Text.Json.Nodes.JsonNode.Parse(r.Stdout)!["results"]!.AsArray().Single(x => (string?)x!["kind"] == "AgentWorkload")!;
+        Assert.False((bool)workload["edgeIsolate"]!["candidate"]!);
+        Assert.Equal(["Deployment fetch: volume \"cache\" (persistentVolumeClaim); only emptyDir is stateless"], workload["edgeIsolate"]!["reasons"]!.AsArray().Select(x => (string?)x));
     }
 }

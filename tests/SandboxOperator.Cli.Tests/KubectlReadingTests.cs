@@ -141,7 +141,7 @@ public class KubectlReadingTests
         Assert.Equal("scraper", (string?)workload["object"]!["metadata"]!["name"]);
 
         var table = Sandboxctl.Run("apiVersion: agentsandbox.io/v1alpha1\nkind: AgentWorkload\nmetadata: {name: scraper}\nspec: {type: Agent, riskTier: Low}\n", "evaluate", "-f", "-");
-        Assert.Matches(@"AgentWorkload/default/scraper\s+allowed\s+High\s+Kata\s+spec.riskTier Low is ignored", table.Stdout);
+        Assert.Matches(@"AgentWorkload/default/scraper\s+allowed\s+High\s+Kata\s+no\s+spec.riskTier Low is ignored", table.Stdout);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Reconciling;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.Pods;
 using SandboxOperator.Policy.State;
 

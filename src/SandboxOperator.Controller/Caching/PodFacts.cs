@@ -14,4 +14,7 @@ public sealed record PodFacts(string Namespace, string Name, string Uid, string?
     public bool Terminated => Phase is "Succeeded" or "Failed";
 
     public IReadOnlyDictionary<string, string> Labels => View?.Labels ?? PodProjection.NoLabels;
+
+    /// <summary>What the pod needs beyond a stateless function, for the edge-isolate advice; null when not read.</summary>
+    public Policy.Edge.EdgePodFacts? Edge { get; init; }
 }

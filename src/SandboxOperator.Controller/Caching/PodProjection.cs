@@ -1,6 +1,7 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using SandboxOperator.Policy.Edge;
 using SandboxOperator.Policy.Pods;
 
 namespace SandboxOperator.Controller.Caching;
@@ -64,6 +65,6 @@ public sealed class PodProjection
             NodeName = view.NodeName is { } nn ? _strings.Share(nn) : null,
             PodSeccompType = view.PodSeccompType is { } st ? _strings.Share(st) : null,
         };
-        return new PodFacts(ns, name, uid, phase, compact, null);
+        return new PodFacts(ns, name, uid, phase, compact, null) { Edge = EdgePodFacts.Read(doc.RootElement) };
     }
 }

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Controller.Reconciling;
+using SandboxOperator.Controller.Reporting;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Hosting;
@@ -55,6 +57,12 @@ public sealed class SandboxController : IDisposable
         PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents, options.Time);
         ExceptionReconciler = new ExceptionReconciler(Cache, policy, Events, _metrics, EnqueueWorkloadsIn, options.Time);
         Exceptions = new ReconcileLoop(ExceptionReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.SandboxException"), options.Time);
+        if (options.PolicyReports is { } limits)
+        {
+            var reportLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.PolicyReports");
+            PolicyReports = new PolicyReportAudit(Cache, policy, limits, new PolicyReportWriter(client, reportLogger), _metrics, reportLogger);
+        }
+
         _metrics.SetWorkloadsSource(CountWorkloads);
         _metrics.SetHandlerProofSource(() => NodePoolAudit.HandlerProofs(Cache.Nodes.List(""), policy, Cache));
 
@@ -103,6 +111,9 @@ public sealed class SandboxController : IDisposable
     public RuntimeClassReconciler RuntimeClassReconciler { get; }
 
     public PodAudit PodAudit { get; }
+
+    /// <summary>The PolicyReport audit, run after each pod audit pass; null unless <see cref="SandboxControllerOptions.PolicyReports"/> is set.</summary>
+    public PolicyReportAudit? PolicyReports { get; }
 
     public EventRecorder Events { get; }
 
@@ -328,6 +339,10 @@ public sealed class SandboxController : IDisposable
             try
             {
                 await PodAudit.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                if (PolicyReports is not null)
+                {
+                    await PolicyReports.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

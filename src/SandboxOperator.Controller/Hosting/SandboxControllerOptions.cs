@@ -24,6 +24,13 @@ public sealed record SandboxControllerOptions
     /// <summary>New pod Events per audit pass, at most.</summary>
     public int PodAuditMaxEvents { get; init; } = 50;
 
+    /// <summary>
+    /// When set, each pod audit pass is followed by writing <c>wgpolicyk8s.io/v1alpha2</c> PolicyReports (one per
+    /// namespace) and a ClusterPolicyReport (node pools) within these bounds; null writes none. The report CRDs must be
+    /// installed (docs/policy-reports.md).
+    /// </summary>
+    public Reporting.ReportLimits? PolicyReports { get; init; }
+
     /// <summary>An identical Event about the same object is not emitted again within this window.</summary>
     public TimeSpan EventDedupeWindow { get; init; } = TimeSpan.FromHours(1);
 

@@ -12,7 +12,8 @@ namespace SandboxOperator.Controller.Metrics;
 /// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
 /// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
 /// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_expired_exception_pods</c>, <c>agentsandbox_misconfigured_nodes</c>,
-/// <c>agentsandbox_pool_runtime_handler_nodes{runtime,handler,state}</c> and <c>agentsandbox_leader</c>.
+/// <c>agentsandbox_pool_runtime_handler_nodes{runtime,handler,state}</c>, <c>agentsandbox_leader</c> and
+/// <c>agentsandbox_policy_reports_total{outcome}</c>.
 /// </summary>
 public sealed class ControllerMetrics : IDisposable
 {
@@ -22,6 +23,7 @@ public sealed class ControllerMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _reconciles;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _policyReports;
     private readonly ConcurrentDictionary<string, WorkQueue> _queues = new(StringComparer.Ordinal);
     private Func<IEnumerable<Measurement<long>>> _workloads = () => [];
     private Func<IEnumerable<PoolHandlerProof>> _handlerProofs = () => [];
@@ -47,6 +49,8 @@ public sealed class ControllerMetrics : IDisposable
             "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
         _meter.CreateObservableGauge("agentsandbox_pool_runtime_handler_nodes", () => _handlerProofs().SelectMany(HandlerMeasurements), null,
             "Nodes of each sandbox pool by whether they have the RuntimeClass's handler (state: verified, missing, unverified).");
+        _policyReports = _meter.CreateCounter<long>("agentsandbox_policy_reports", null,
+            "PolicyReports and ClusterPolicyReports handled by the report audit, by outcome (created, updated, unchanged, deleted, failed).");
         _meter.CreateObservableGauge("agentsandbox_leader", () => Volatile.Read(ref _leader), null, "1 while this replica holds the controller lease.");
     }
 
@@ -69,6 +73,18 @@ public sealed class ControllerMetrics : IDisposable
     public void SetExpiredExceptionPods(long count) => Interlocked.Exchange(ref _expiredExceptionPods, count);
 
     public void SetMisconfiguredNodes(long count) => Interlocked.Exchange(ref _misconfiguredNodes, count);
+
+    /// <summary>Counts one report audit pass's outcomes (zero counts add nothing).</summary>
+    public void RecordPolicyReports(Reporting.ReportWrites writes)
+    {
+        foreach (var (outcome, count) in (ReadOnlySpan<(string, int)>)[("created", writes.Created), ("updated", writes.Updated), ("unchanged", writes.Unchanged), ("deleted", writes.Deleted), ("failed", writes.Failed)])
+        {
+            if (count > 0)
+            {
+                _policyReports.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+            }
+        }
+    }
 
     public void SetLeader(bool leader) => Volatile.Write(ref _leader, leader ? 1 : 0);
 

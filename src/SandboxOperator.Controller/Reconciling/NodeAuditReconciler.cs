@@ -3,6 +3,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Metrics;
 using SandboxOperator.Controller.Runtime;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Placement;
 
 namespace SandboxOperator.Controller.Reconciling;
 

@@ -24,16 +24,7 @@ public static class PodCompliance
             return [new Violation(RuleIds.Unreadable, "pod", $"the pod cannot be read: {pod.ReadError}")];
         }
 
-        var classification = AdmissionEvaluator.ClassifyAt(view, pod.Namespace, config, state, now);
-        var runtime = view.RuntimeClassNameSet ? RuntimeResolver.Resolve(view.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        var violations = PodValidator.Validate(view, classification, runtime, pod.Namespace, config, state);
-        violations.AddRange(OperatorLabels.Mismatches(view, OperatorLabels.For(classification, runtime)));
-        if (RuntimeHandlerProof.ForPod(view, config, state) is { } noHandler)
-        {
-            violations.Add(noHandler);
-        }
-
-        return violations;
+        return PodVerdict.Evaluate(view, pod.Namespace, config, state, now).Violations;
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>

@@ -2,6 +2,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
+using SandboxOperator.Policy.Edge;
 using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
@@ -10,7 +11,8 @@ namespace SandboxOperator.Controller.Reconciling;
 /// <summary>
 /// Computes the status an AgentWorkload should have from the caches: the tier (by the core's
 /// <see cref="Tiering"/>), the conditions <c>Ready</c>, <c>RuntimeClassAvailable</c>, <c>NodePoolAvailable</c>,
-/// <c>PodsCompliant</c>, and the pod counts. Pure: the clock is a parameter.
+/// <c>PodsCompliant</c>, the pod counts and the edge-isolate advice (<see cref="EdgeIsolateAdvisor"/>, over the pods that
+/// belong to the workload). Pure: the clock is a parameter.
 /// </summary>
 /// <remarks>
 /// A condition keeps its previous <c>lastTransitionTime</c> unless its status changes, so an unchanged cluster yields
@@ -44,6 +46,7 @@ public static class WorkloadStatusBuilder
 
         var total = 0;
         var issues = new List<PodIssue>();
+        var edgeFacts = new List<(string, EdgePodFacts)>();
         foreach (var pod in podsInNamespace)
         {
             if (pod.Terminated || !PodCompliance.BelongsTo(pod, workload))
@@ -52,6 +55,7 @@ public static class WorkloadStatusBuilder
             }
 
             total++;
+            edgeFacts.Add(($"pod {pod.Name}", pod.Edge ?? new EdgePodFacts([pod.ReadError ?? "the pod could not be read"], null, null)));
             var violations = PodCompliance.Check(pod, config, state, now);
             if (violations.Count > 0)
             {
@@ -77,6 +81,7 @@ public static class WorkloadStatusBuilder
             Reasons = [.. tier.Reasons, .. tier.Warnings],
             ObservedGeneration = generation,
             Pods = new PodCounts { Total = total, Compliant = total - issues.Count },
+            EdgeIsolate = EdgeStatus(EdgeIsolateAdvisor.Assess(workload.Spec, edgeFacts)),
             Conditions =
             [
                 Condition(ConditionTypes.Ready, ready.Item1, ready.Item2, ready.Item3, generation, previous, now),
@@ -107,6 +112,8 @@ public static class WorkloadStatusBuilder
         };
         return new WorkloadAssessment(status, null, []);
     }
+
+    private static EdgeIsolateStatus EdgeStatus(EdgeAdvice advice) => new() { Candidate = advice.Candidate, Reasons = [.. advice.Reasons] };
 
     private static WorkloadCondition RuntimeClassCondition(WorkloadTier tier, RuntimeSettings? settings, PolicyConfig config, IClusterState state)
     {

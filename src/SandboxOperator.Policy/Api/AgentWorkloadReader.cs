@@ -10,7 +10,8 @@ namespace SandboxOperator.Policy.Api;
 public static class AgentWorkloadReader
 {
     /// <summary>The fields of <c>spec</c>; <see cref="Decisions.PolicyFields"/> declares the same ones for admission.</summary>
-    public static IReadOnlyList<string> SpecFields { get; } = ["type", "riskTier", "traits", "selector"];
+    public static IReadOnlyList<string> SpecFields { get; } = ["type", "riskTier", "traits", "selector", "localDevelopment"];
+    private static readonly string[] LocalDevelopmentFields = ["workspace", "allowedHosts", "egressProxyPort", "allowedExecutables"];
     private static readonly string[] TraitFields = ["executesUntrustedCode", "processesUntrustedContent", "runsThirdPartySkills"];
     private static readonly string[] SelectorFields = ["matchLabels", "matchExpressions"];
     private static readonly string[] RequirementFields = ["key", "operator", "values"];
@@ -70,6 +71,7 @@ public static class AgentWorkloadReader
         RiskTier? riskTier = null;
         WorkloadTraits? traits = null;
         LabelSelector? selector = null;
+        LocalDevelopment? local = null;
         if (rejectUnknown)
         {
             RejectUnknown(specEl, "spec", SpecFields, errors);
@@ -112,7 +114,75 @@ public static class AgentWorkloadReader
             selector = ReadSelector(selEl, "spec.selector", errors);
         }
 
-        return new AgentWorkloadSpec { Type = type, RiskTier = riskTier, Traits = traits, Selector = selector };
+        if (specEl.TryGetProperty("localDevelopment", out var localEl) && localEl.ValueKind != JsonValueKind.Null)
+        {
+            local = ReadLocalDevelopment(localEl, "spec.localDevelopment", errors);
+        }
+
+        return new AgentWorkloadSpec { Type = type, RiskTier = riskTier, Traits = traits, Selector = selector, LocalDevelopment = local };
+    }
+
+    private static LocalDevelopment? ReadLocalDevelopment(JsonElement el, string path, List<FieldError> errors)
+    {
+        if (el.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError(path, $"must be an object, got {Describe(el)}"));
+            return null;
+        }
+
+        RejectUnknown(el, path, LocalDevelopmentFields, errors);
+        int? proxyPort = null;
+        if (el.TryGetProperty("egressProxyPort", out var portEl) && portEl.ValueKind != JsonValueKind.Null)
+        {
+            if (portEl.ValueKind == JsonValueKind.Number && portEl.TryGetInt32(out var port) && port is >= 1 and <= 65535)
+            {
+                proxyPort = port;
+            }
+            else
+            {
+                errors.Add(new FieldError(path + ".egressProxyPort", $"must be a port number from 1 to 65535, got {Describe(portEl)}"));
+            }
+        }
+
+        return new LocalDevelopment
+        {
+            Workspace = OptionalString(el, "workspace", path + ".workspace", errors),
+            AllowedHosts = OptionalStringList(el, "allowedHosts", path + ".allowedHosts", errors),
+            EgressProxyPort = proxyPort,
+            AllowedExecutables = OptionalStringList(el, "allowedExecutables", path + ".allowedExecutables", errors),
+        };
+    }
+
+    private static List<string>? OptionalStringList(JsonElement obj, string prop, string path, List<FieldError> errors)
+    {
+        if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError(path, $"must be a list of strings, got {Describe(v)}"));
+            return null;
+        }
+
+        var list = new List<string>();
+        var i = 0;
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String)
+            {
+                list.Add(item.GetString()!);
+            }
+            else
+            {
+                errors.Add(new FieldError($"{path}[{i}]", $"must be a string, got {Describe(item)}"));
+            }
+
+            i++;
+        }
+
+        return list;
     }
 
     internal static LabelSelector? ReadSelector(JsonElement el, string path, List<FieldError> errors)

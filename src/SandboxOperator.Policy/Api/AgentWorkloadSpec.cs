@@ -27,6 +27,34 @@ public sealed class AgentWorkloadSpec
     [JsonPropertyName("selector")]
     [Description("Pods in the same namespace matching this selector belong to the workload. Pods labelled agentsandbox.io/workload=<name> belong to it as well.")]
     public LabelSelector? Selector { get; init; }
+
+    [JsonPropertyName("localDevelopment")]
+    [Description("How to run the workload on a developer's macOS machine (`sandboxctl seatbelt` turns it into a Seatbelt profile). Ignored in the cluster. Seatbelt is a local-development aid, not a production boundary.")]
+    public LocalDevelopment? LocalDevelopment { get; init; }
+}
+
+/// <summary>
+/// What the workload may touch when it runs on a laptop under macOS Seatbelt: one workspace, named hosts, named
+/// executables. <c>sandboxctl seatbelt</c> turns it into a deny-by-default profile.
+/// </summary>
+public sealed record LocalDevelopment
+{
+    [JsonPropertyName("workspace")]
+    [Description("Absolute path of the only folder the workload may read and write (sandboxctl seatbelt --workspace overrides it).")]
+    public string? Workspace { get; init; }
+
+    [JsonPropertyName("allowedHosts")]
+    [Description("Hosts the workload may connect to, as host:port (port 443 when omitted). Seatbelt matches only localhost or every host, so any other host needs egressProxyPort.")]
+    public List<string>? AllowedHosts { get; init; }
+
+    [Range(1, 65535)]
+    [JsonPropertyName("egressProxyPort")]
+    [Description("Port of a filtering HTTP(S) proxy on localhost that allows exactly allowedHosts; the profile allows outbound connections to it instead of to the hosts.")]
+    public int? EgressProxyPort { get; init; }
+
+    [JsonPropertyName("allowedExecutables")]
+    [Description("Absolute paths of the only programs the workload may execute (the first is usually the workload itself).")]
+    public List<string>? AllowedExecutables { get; init; }
 }
 
 /// <summary>Behaviour flags that raise a workload to High whatever its type.</summary>

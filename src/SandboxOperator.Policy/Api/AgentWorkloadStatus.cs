@@ -34,9 +34,25 @@ public sealed class AgentWorkloadStatus
     [Description("How many pods belong to the workload and how many of them run with the runtime and placement the tier needs.")]
     public PodCounts? Pods { get; set; }
 
+    [JsonPropertyName("edgeIsolate")]
+    [Description("Advice only: whether the workload could run as an edge isolate (a V8-isolate function) instead of a pod. Nothing enforces it.")]
+    public EdgeIsolateStatus? EdgeIsolate { get; set; }
+
     [JsonPropertyName("conditions")]
     [Description("Ready, RuntimeClassAvailable, NodePoolAvailable and PodsCompliant.")]
     public List<WorkloadCondition>? Conditions { get; set; }
+}
+
+/// <summary>The edge-isolate advice in the status (see <see cref="Edge.EdgeIsolateAdvisor"/>).</summary>
+public sealed class EdgeIsolateStatus
+{
+    [JsonPropertyName("candidate")]
+    [Description("True when the workload is a stateless Tool that needs no cluster access: type Tool at tier Medium, only emptyDir volumes, no service-account token, no host features or privileges, and memory limits within 128Mi, in every pod that belongs to it. False otherwise, and while no pod belongs to it.")]
+    public bool Candidate { get; set; }
+
+    [JsonPropertyName("reasons")]
+    [Description("Why it is or is not a candidate, one reason per entry.")]
+    public List<string>? Reasons { get; set; }
 }
 
 /// <summary>Pod counts in the status.</summary>

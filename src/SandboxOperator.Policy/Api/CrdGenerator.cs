@@ -219,6 +219,12 @@ public static class CrdGenerator
                 schema["enum"] = allowed.Values.Where(v => v is not null).Cast<object>().ToList();
             }
 
+            if (prop.GetCustomAttribute<RangeAttribute>() is { } range)
+            {
+                schema["minimum"] = range.Minimum;
+                schema["maximum"] = range.Maximum;
+            }
+
             if (name == "conditions")
             {
                 schema["x-kubernetes-list-type"] = "map";

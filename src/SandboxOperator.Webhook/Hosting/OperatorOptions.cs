@@ -61,6 +61,13 @@ public sealed record OperatorOptions
     /// <summary>Extra DNS names and IP addresses the self-managed certificate covers (e.g. the host of a webhook URL).</summary>
     public IReadOnlyList<string> TlsHosts { get; init; } = [];
 
+    /// <summary>How often the controller's leader audits every running pod (Events, metrics and, when enabled, PolicyReports).</summary>
+    public TimeSpan PodAuditInterval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Whether each pod audit pass writes <c>wgpolicyk8s.io/v1alpha2</c> PolicyReports and a ClusterPolicyReport.</summary>
+    public bool PolicyReports { get; init; }
+    /// <summary>Results one report holds at most (failures before passes; the summary counts all).</summary>
+    public int PolicyReportMaxResults { get; init; } = 1000;
+
     /// <summary>Self-managed certificate lifetimes.</summary>
     public TimeSpan CaLifetime { get; init; } = TimeSpan.FromDays(3650);
     public TimeSpan CertLifetime { get; init; } = TimeSpan.FromDays(365);

@@ -52,6 +52,9 @@ public static class OperatorOptionsReader
         ("tls-hosts", "TlsHosts", "extra DNS names and IP addresses, comma-separated, the self-managed certificate covers (outside a cluster: the host of the chart's webhook.url)"),
         ("ca-lifetime", "CaLifetime", "lifetime of the self-managed CA, e.g. 8760h; rotated at 2/3 (default 87600h)"),
         ("cert-lifetime", "CertLifetime", "lifetime of the self-managed serving certificate; renewed at 2/3 (default 8760h)"),
+        ("pod-audit-interval", "PodAuditInterval", "how often the leader audits every running pod, e.g. 5m (default 5m)"),
+        ("policy-reports", "PolicyReports", "true to write wgpolicyk8s.io/v1alpha2 PolicyReports after each pod audit (the report CRDs must be installed; default false)"),
+        ("policy-report-max-results", "PolicyReportMaxResults", "results one PolicyReport holds at most; failures are kept before passes (default 1000)"),
     ];
 
     public static string Usage
@@ -247,6 +250,8 @@ public static class OperatorOptionsReader
             TlsHandshakeTimeout = Duration("tls-handshake-timeout", o.TlsHandshakeTimeout),
             CaLifetime = Duration("ca-lifetime", o.CaLifetime),
             CertLifetime = Duration("cert-lifetime", o.CertLifetime),
+            PodAuditInterval = Duration("pod-audit-interval", o.PodAuditInterval),
+            PolicyReportMaxResults = Count("policy-report-max-results", o.PolicyReportMaxResults, 1, 10_000),
             TlsSecretName = Name("tls-secret-name", o.TlsSecretName),
             ServiceName = Name("service-name", o.ServiceName),
             Namespace = Name("namespace", o.Namespace),
@@ -305,6 +310,18 @@ public static class OperatorOptionsReader
             }
         }
 
+        if (v.TryGetValue("policy-reports", out var reports))
+        {
+            if (bool.TryParse(reports, out var enabled))
+            {
+                o = o with { PolicyReports = enabled };
+            }
+            else
+            {
+                error ??= $"--policy-reports \"{reports}\": expected true or false";
+            }
+        }
+
         if (error is null && (o.TlsCertFile is null) != (o.TlsKeyFile is null))
         {
             error = o.TlsCertFile is null ? "--tls-key-file needs --tls-cert-file" : "--tls-cert-file needs --tls-key-file";
@@ -335,7 +352,7 @@ public static class OperatorOptionsReader
             error = "--tls-check-interval must be greater than 0";
         }
 
-        foreach (var (flag, value) in new[] { ("watch-outage-limit", o.WatchOutageLimit), ("live-read-timeout", o.LiveReadTimeout), ("keep-alive-timeout", o.KeepAliveTimeout), ("tls-handshake-timeout", o.TlsHandshakeTimeout) })
+        foreach (var (flag, value) in new[] { ("pod-audit-interval", o.PodAuditInterval), ("watch-outage-limit", o.WatchOutageLimit), ("live-read-timeout", o.LiveReadTimeout), ("keep-alive-timeout", o.KeepAliveTimeout), ("tls-handshake-timeout", o.TlsHandshakeTimeout) })
         {
             if (error is null && value <= TimeSpan.Zero)
             {

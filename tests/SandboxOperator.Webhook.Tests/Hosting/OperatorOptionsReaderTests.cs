@@ -40,6 +40,16 @@ public sealed class OperatorOptionsReaderTests
     }
 
     [Fact]
+    public void Policy_reports_are_off_until_asked_for_and_the_audit_interval_is_read()
+    {
+        var d = OperatorOptionsReader.Read([], NoEnv).Options!;
+        Assert.Equal((false, 1000, TimeSpan.FromMinutes(5)), (d.PolicyReports, d.PolicyReportMaxResults, d.PodAuditInterval));
+
+        var o = OperatorOptionsReader.Read(["--policy-reports=true", "--policy-report-max-results", "200", "--pod-audit-interval", "30s"], NoEnv).Options!;
+        Assert.Equal((true, 200, TimeSpan.FromSeconds(30)), (o.PolicyReports, o.PolicyReportMaxResults, o.PodAuditInterval));
+    }
+
+    [Fact]
     public void Flags_override_environment_which_overrides_appsettings()
     {
         var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -83,6 +93,9 @@ public sealed class OperatorOptionsReaderTests
     [InlineData(new[] { "--tls-hosts", "host.docker.internal,not a host" }, "--tls-hosts \"not a host\": expected DNS names or IP addresses")]
     [InlineData(new[] { "--cert-lifetime", "30s" }, "--cert-lifetime must be longer than 3 times --tls-check-interval (10s)")]
     [InlineData(new[] { "--ca-lifetime", "1m", "--tls-check-interval", "30s" }, "--ca-lifetime must be longer than 3 times --tls-check-interval (30s)")]
+    [InlineData(new[] { "--policy-reports", "yes" }, "--policy-reports \"yes\": expected true or false")]
+    [InlineData(new[] { "--policy-report-max-results", "0" }, "--policy-report-max-results \"0\": expected a whole number from 1 to 10000")]
+    [InlineData(new[] { "--pod-audit-interval", "0s" }, "--pod-audit-interval must be greater than 0")]
     public void Bad_flags_give_one_error_naming_the_flag(string[] args, string expected)
     {
         var result = OperatorOptionsReader.Read(args, NoEnv);

@@ -3,7 +3,7 @@ using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Placement;
 using SandboxOperator.Policy.State;
 
-namespace SandboxOperator.Controller.Reconciling;
+namespace SandboxOperator.Policy.Placement;
 
 /// <summary>
 /// Checks nodes against the pool configuration: a node must carry at most one pool's label, and a node carrying a

@@ -1,0 +1,231 @@
+using System.Text.Json.Nodes;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Policy.Configuration;
+
+namespace SandboxOperator.Policy.Export;
+
+/// <summary>
+/// Kyverno ClusterPolicies (kyverno.io/v1) equivalent to the operator's rules a policy engine can express, from the
+/// operator's configuration: Kata for the enforced namespaces (the guidance's own <c>enforce-kata-for-mcp</c>,
+/// generalised to the configured namespaces), for namespaces labelled <c>agentsandbox.io/enforce=kata</c> and for MCP
+/// pods; the pool toleration and node selection of sandboxed pods; the seccomp baseline.
+/// </summary>
+/// <remarks>
+/// <c>validationFailureAction</c> follows the configured mode. Every rule matches Pods only and Kyverno's autogen
+/// writes the same rule for the pod controllers' templates (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+/// CronJob, ReplicationController), as the operator validates them; the policies other than
+/// <c>enforce-kata-for-mcp</c> name those controllers in <c>pod-policies.kyverno.io/autogen-controllers</c>.
+/// </remarks>
+public static class KyvernoExport
+{
+    public const string EnforcedNamespacesPolicy = "enforce-kata-for-mcp";
+    private const string Autogen = "pod-policies.kyverno.io/autogen-controllers";
+
+    public static IReadOnlyList<ExportedPolicy> Build(PolicyConfig config)
+    {
+        var kata = config.Kata.RuntimeClassName;
+        var policies = new List<ExportedPolicy>();
+        if (config.EnforcedNamespaces.Count > 0)
+        {
+            policies.Add(new ExportedPolicy(
+                Policy(EnforcedNamespacesPolicy, config, autogen: false, Rule("require-kata-runtime",
+                    new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]), ["namespaces"] = ExportText.Strings(config.EnforcedNamespaces) },
+                    exclude: null, preconditions: null,
+                    Validate("MCP servers must use Kata Containers runtime", new JsonObject { ["pattern"] = RuntimeClassPattern(kata) }))),
+                [
+                    $"Pods in the enforced namespaces ({string.Join(", ", config.EnforcedNamespaces)}) must set runtimeClassName: {kata}.",
+                    "Stricter than the operator: it lets a pod there that an AgentWorkload claims run at its workload's tier",
+                    "(gVisor for a Tool); this policy cannot see AgentWorkloads, so every pod there must be Kata.",
+                ]));
+        }
+
+        policies.Add(new ExportedPolicy(
+            Policy("enforce-kata-in-labelled-namespaces", config, autogen: true, Rule("require-kata-runtime",
+                new JsonObject
+                {
+                    ["kinds"] = ExportText.Strings(["Pod"]),
+                    ["namespaceSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { [WellKnown.EnforceLabel] = WellKnown.EnforceKataValue } },
+                },
+                exclude: null, preconditions: null,
+                Validate($"Pods in namespaces labelled {WellKnown.EnforceLabel}={WellKnown.EnforceKataValue} must set runtimeClassName: {kata}.", new JsonObject { ["pattern"] = RuntimeClassPattern(kata) }))),
+            [
+                $"Pods in namespaces labelled {WellKnown.EnforceLabel}={WellKnown.EnforceKataValue} must set runtimeClassName: {kata}; stricter than the",
+                "operator for pods an AgentWorkload of a lower tier claims. It does not guard the label itself (the operator",
+                "refuses its removal by anyone outside labelAdminGroups).",
+            ]));
+
+        policies.Add(new ExportedPolicy(
+            Policy("enforce-kata-for-mcp-pods", config, autogen: true, Rule("require-kata-runtime",
+                new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
+                Excluded(config),
+                new JsonObject
+                {
+                    ["all"] = new JsonArray(new JsonObject
+                    {
+                        ["key"] = $"{{{{ request.object.metadata.labels.\"{WellKnown.WorkloadTypeLabel}\" || '' }}}}",
+                        ["operator"] = "Equals",
+                        ["value"] = WellKnown.McpServerLabelValue,
+                    }),
+                },
+                Validate($"MCP server pods ({WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue}) must set runtimeClassName: {kata}.", new JsonObject { ["pattern"] = RuntimeClassPattern(kata) }))),
+            [
+                $"Pods labelled {WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue} must set runtimeClassName: {kata}, in every namespace but the",
+                "excluded ones. Pods of an AgentWorkload of type MCPServer without the label are not seen (that needs the lookup).",
+            ]));
+
+        var placementRules = new List<JsonObject>();
+        foreach (var runtime in config.SandboxRuntimes)
+        {
+            placementRules.Add(PlacementRule(runtime, config));
+        }
+
+        policies.Add(new ExportedPolicy(
+            Policy("sandbox-pool-placement", config, autogen: true, [.. placementRules]),
+            [
+                "A pod that names a sandbox RuntimeClass must tolerate that runtime's pool taint and select the pool's label,",
+                "by nodeSelector or by a required node affinity in every term. The operator adds both; here they must be",
+                "written. Not expressed: keeping other pods off the pool (tolerations that match by wildcard), nodeName, and",
+                "RuntimeClasses with other names whose handler is a sandbox one.",
+            ]));
+
+        policies.Add(new ExportedPolicy(
+            Policy("seccomp-baseline", config, autogen: true, Rule("require-seccomp-profile",
+                new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
+                Excluded(config), preconditions: null,
+                Validate("Every container must run with a seccomp profile: set spec.securityContext.seccompProfile.type to RuntimeDefault or Localhost (and no container Unconfined), or set it on every container.",
+                    new JsonObject { ["anyPattern"] = SeccompPatterns() }))),
+            [
+                "Every pod outside the excluded namespaces must run each container, init and ephemeral ones included, with a",
+                "RuntimeDefault or Localhost seccomp profile. Broader than the operator, which requires it of the pods it",
+                $"manages and fills in {config.LowTierSeccomp.Type} itself; a policy engine cannot tell managed pods apart. Consider Audit first.",
+            ]));
+
+        return ExportText.WithLimits(policies);
+    }
+
+    private static JsonObject Policy(string name, PolicyConfig config, bool autogen, params JsonObject[] rules)
+    {
+        var metadata = new JsonObject { ["name"] = name };
+        if (autogen)
+        {
+            metadata["annotations"] = new JsonObject { [Autogen] = string.Join(',', ExportText.Controllers.Select(c => c.Kind)) };
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "kyverno.io/v1",
+            ["kind"] = "ClusterPolicy",
+            ["metadata"] = metadata,
+            ["spec"] = new JsonObject
+            {
+                ["validationFailureAction"] = config.Mode.ToString(),
+                ["rules"] = new JsonArray([.. rules]),
+            },
+        };
+    }
+
+    private static JsonObject Rule(string name, JsonObject resources, JsonObject? exclude, JsonObject? preconditions, JsonObject validate)
+    {
+        var rule = new JsonObject
+        {
+            ["name"] = name,
+            ["match"] = new JsonObject { ["any"] = new JsonArray(new JsonObject { ["resources"] = resources }) },
+        };
+        if (exclude is not null)
+        {
+            rule["exclude"] = exclude;
+        }
+
+        if (preconditions is not null)
+        {
+            rule["preconditions"] = preconditions;
+        }
+
+        rule["validate"] = validate;
+        return rule;
+    }
+
+    private static JsonObject Validate(string message, JsonObject body)
+    {
+        var validate = new JsonObject { ["message"] = message };
+        foreach (var (k, v) in body)
+        {
+            validate[k] = v?.DeepClone();
+        }
+
+        return validate;
+    }
+
+    private static JsonObject RuntimeClassPattern(string runtimeClassName) => new() { ["spec"] = new JsonObject { ["runtimeClassName"] = runtimeClassName } };
+
+    private static JsonObject? Excluded(PolicyConfig config) => config.ExcludedNamespaces.Count == 0
+        ? null
+        : new JsonObject { ["any"] = new JsonArray(new JsonObject { ["resources"] = new JsonObject { ["namespaces"] = ExportText.Strings(config.ExcludedNamespaces.Order(StringComparer.Ordinal)) } }) };
+
+    private static JsonObject PlacementRule(RuntimeSettings runtime, PolicyConfig config)
+    {
+        var pool = runtime.Pool;
+        var toleration = new JsonObject { ["key"] = pool.Taint.Key, ["value"] = pool.Taint.Value, ["effect"] = pool.Taint.Effect };
+        JsonObject WithToleration(string field, JsonNode selection) => new()
+        {
+            ["spec"] = new JsonObject { ["^(tolerations)"] = new JsonArray(toleration.DeepClone()), [field] = selection },
+        };
+
+        var byNodeSelector = WithToleration("nodeSelector", new JsonObject { [pool.Label.Key] = pool.Label.Value });
+        var byAffinity = WithToleration("affinity", new JsonObject
+        {
+            ["nodeAffinity"] = new JsonObject
+            {
+                ["requiredDuringSchedulingIgnoredDuringExecution"] = new JsonObject
+                {
+                    ["nodeSelectorTerms"] = new JsonArray(new JsonObject
+                    {
+                        ["^(matchExpressions)"] = new JsonArray(new JsonObject { ["key"] = pool.Label.Key, ["operator"] = "In", ["values"] = ExportText.Strings([pool.Label.Value]) }),
+                    }),
+                },
+            },
+        });
+        var name = TierNames.LabelValue(runtime.Runtime);
+        return Rule($"{name}-pool-placement",
+            new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
+            Excluded(config),
+            new JsonObject
+            {
+                ["all"] = new JsonArray(new JsonObject
+                {
+                    ["key"] = "{{ request.object.spec.runtimeClassName || '' }}",
+                    ["operator"] = "Equals",
+                    ["value"] = runtime.RuntimeClassName,
+                }),
+            },
+            Validate($"Pods with runtimeClassName {runtime.RuntimeClassName} must tolerate the taint {pool.Taint} and select the node label {pool.Label} (nodeSelector, or a required node affinity in every term).",
+                new JsonObject { ["anyPattern"] = new JsonArray(byNodeSelector, byAffinity) }));
+    }
+
+    private static JsonArray SeccompPatterns()
+    {
+        const string Confined = "RuntimeDefault | Localhost";
+        JsonObject IfSet() => new() { ["=(securityContext)"] = new JsonObject { ["=(seccompProfile)"] = new JsonObject { ["=(type)"] = Confined } } };
+        JsonObject Required() => new() { ["securityContext"] = new JsonObject { ["seccompProfile"] = new JsonObject { ["type"] = Confined } } };
+        var podLevel = new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["securityContext"] = new JsonObject { ["seccompProfile"] = new JsonObject { ["type"] = Confined } },
+                ["=(initContainers)"] = new JsonArray(IfSet()),
+                ["containers"] = new JsonArray(IfSet()),
+                ["=(ephemeralContainers)"] = new JsonArray(IfSet()),
+            },
+        };
+        var everyContainer = new JsonObject
+        {
+            ["spec"] = new JsonObject
+            {
+                ["=(initContainers)"] = new JsonArray(Required()),
+                ["containers"] = new JsonArray(Required()),
+                ["=(ephemeralContainers)"] = new JsonArray(Required()),
+            },
+        };
+        return new JsonArray(podLevel, everyContainer);
+    }
+}
