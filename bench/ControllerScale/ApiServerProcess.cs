@@ -16,7 +16,7 @@ internal static class ApiServerProcess
     public static async Task<int> ServeAsync(int workloads, int pods, int namespaces)
     {
         var type = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
-        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [type], WatchHistoryLimit = 200_000 });
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [type, ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural)], WatchHistoryLimit = 200_000 });
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
         var sw = Stopwatch.StartNew();
         await SeedAsync(client, workloads, pods, namespaces);

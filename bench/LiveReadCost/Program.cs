@@ -23,7 +23,7 @@ var reviews = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureI
 var workloads = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
 
 var type = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
-await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [type] });
+await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [type, ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural)] });
 using var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
 await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "tools" } });
 for (var i = 0; i < workloads; i++)

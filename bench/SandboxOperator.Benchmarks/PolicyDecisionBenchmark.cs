@@ -39,7 +39,7 @@ public class PolicyDecisionBenchmark
     {
         using var doc = JsonDocument.Parse(_pod);
         var request = new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "code-runner-5d8f-abcde", doc.RootElement);
-        var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, _state);
+        var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, _state, DateTimeOffset.UnixEpoch);
         return JsonPatch.Serialize(decision.Patch).Length;
     }
 
@@ -49,7 +49,7 @@ public class PolicyDecisionBenchmark
     {
         using var doc = JsonDocument.Parse(_pod);
         var request = new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "code-runner-5d8f-abcde", doc.RootElement);
-        var decision = AdmissionEvaluator.Evaluate(request, _withPresets, _state);
+        var decision = AdmissionEvaluator.Evaluate(request, _withPresets, _state, DateTimeOffset.UnixEpoch);
         return JsonPatch.Serialize(decision.Patch).Length;
     }
 

@@ -137,7 +137,7 @@ internal static class ClusterEvaluateCommand
             notes.Add($"{exceptions} SandboxException(s) exist; this comparison does not apply them, so pods they except are judged as if they had none, under both configurations");
         }
 
-        var tally = new WhatIfTally(current, candidate, set.State);
+        var tally = new WhatIfTally(current, candidate, set.State, TimeProvider.System.GetUtcNow());
         foreach (var workload in set.Targets)
         {
             tally.AddController(workload);

@@ -5,7 +5,7 @@ namespace SandboxOperator.Cli;
 
 /// <summary>
 /// <c>sandboxctl evaluate</c>: reads manifests, evaluates each Pod, pod controller and AgentWorkload as a CREATE
-/// admission request, prints a report. Exit codes: 0 all allowed, 1 something denied, 2 unusable input (missing
+/// admission request at a given time (SandboxExceptions in the input apply until they expire), prints a report. Exit codes: 0 all allowed, 1 something denied, 2 unusable input (missing
 /// file, YAML error, Helm template, invalid AgentWorkload or configuration).
 /// </summary>
 /// <remarks>
@@ -19,7 +19,8 @@ internal static class EvaluateCommand
     public const int Denied = 1;
     public const int BadInput = 2;
 
-    public static int Run(IReadOnlyList<string> files, string? configPath, string output, TextReader stdin, TextWriter stdout, TextWriter stderr, bool color)
+    /// <param name="now">The time the evaluation is as of: which SandboxExceptions in the input still apply.</param>
+    public static int Run(IReadOnlyList<string> files, string? configPath, string output, DateTimeOffset now, TextReader stdin, TextWriter stdout, TextWriter stderr, bool color)
     {
         if (output is not ("table" or "json" or "yaml"))
         {
@@ -40,7 +41,7 @@ internal static class EvaluateCommand
 
         var input = ManifestSources.Read(files, stdin);
         var set = ManifestSet.From(input.Documents);
-        var (results, uncovered) = Evaluator.Evaluate(set, config);
+        var (results, uncovered) = Evaluator.Evaluate(set, config, now);
         foreach (var note in input.Notes.Concat(set.Notes).Concat(uncovered))
         {
             stderr.WriteLine($"note: {note}");

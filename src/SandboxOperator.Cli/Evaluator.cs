@@ -15,7 +15,7 @@ namespace SandboxOperator.Cli;
 /// </summary>
 internal static class Evaluator
 {
-    public static (List<EvaluationResult> Results, List<ManifestMessage> Notes) Evaluate(ManifestSet set, PolicyConfig config)
+    public static (List<EvaluationResult> Results, List<ManifestMessage> Notes) Evaluate(ManifestSet set, PolicyConfig config, DateTimeOffset now)
     {
         var results = new List<EvaluationResult>(set.Targets.Count);
         var notes = new List<ManifestMessage>();
@@ -24,7 +24,7 @@ internal static class Evaluator
             var ns = doc.Namespace ?? ManifestSet.DefaultNamespace;
             var element = JsonSerializer.SerializeToElement(doc.Object);
             var request = new AdmissionRequest(AdmissionOperation.Create, doc.Group, doc.Kind, ns, doc.Name, element);
-            var decision = AdmissionEvaluator.Evaluate(request, config, set.State);
+            var decision = AdmissionEvaluator.Evaluate(request, config, set.State, now);
             if (!decision.Covered)
             {
                 notes.Add(new ManifestMessage(doc.Source, doc.Line, $"{doc.Display} in namespace {ns}: not covered: {string.Join("; ", decision.Reasons)}"));

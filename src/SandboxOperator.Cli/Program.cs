@@ -11,6 +11,22 @@ var files = new Option<string[]>("--filename", "-f")
 };
 var config = new Option<string?>("--config") { Description = "Policy configuration file (default: built-in defaults). With --cluster: the candidate configuration." };
 var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
+var now = new Option<DateTimeOffset?>("--now")
+{
+    Description = "Evaluate as of this RFC 3339 time (default: the current time); SandboxExceptions in the input apply until their expiresAt.",
+    CustomParser = result =>
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (SandboxExceptionReader.TryParseTime(text, out var t))
+        {
+            return t;
+        }
+
+        result.AddError($"--now: \"{text}\" is not an RFC 3339 time with a zone, e.g. 2026-03-01T00:00:00Z");
+        return null;
+    },
+};
+
 var cluster = new Option<bool>("--cluster") { Description = "What-if: read the live cluster (read-only) and report what the candidate configuration (--config) would change compared with the operator's configuration in the cluster." };
 var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --cluster: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)." };
 var context = new Option<string?>("--context") { Description = "With --cluster: the kubeconfig context (default: its current context)." };
@@ -32,7 +48,7 @@ var chunkSize = new Option<int>("--chunk-size")
 
 var evaluate = new Command("evaluate", "Evaluate Pods, pod controllers and AgentWorkloads against the policy, as the admission webhooks would, reading manifests as kubectl does; or, with --cluster, compare a candidate configuration with the cluster's.")
 {
-    files, config, output, cluster, kubeconfig, context, operatorNamespace, operatorConfigMap, chunkSize,
+    files, config, output, now, cluster, kubeconfig, context, operatorNamespace, operatorConfigMap, chunkSize,
 };
 evaluate.SetAction(parse =>
 {
@@ -42,6 +58,7 @@ evaluate.SetAction(parse =>
             parse.GetValue(files) ?? [],
             parse.GetValue(config),
             parse.GetValue(output) ?? "table",
+            parse.GetValue(now) ?? TimeProvider.System.GetUtcNow(),
             Console.In,
             Console.Out,
             Console.Error,
@@ -62,10 +79,12 @@ evaluate.SetAction(parse =>
         CancellationToken.None).GetAwaiter().GetResult();
 });
 
-var crd = new Command("crd", "Print the AgentWorkload CustomResourceDefinition generated from the API types.");
-crd.SetAction(_ =>
+var crdKind = new Option<string>("--kind") { Description = "AgentWorkload or SandboxException.", DefaultValueFactory = _ => WellKnown.Kind };
+crdKind.AcceptOnlyFromAmong(WellKnown.Kind, WellKnown.ExceptionKind);
+var crd = new Command("crd", "Print a CustomResourceDefinition generated from the API types (AgentWorkload unless --kind says otherwise).") { crdKind };
+crd.SetAction(parse =>
 {
-    Console.Out.Write(CrdGenerator.GenerateYaml());
+    Console.Out.Write(parse.GetValue(crdKind) == WellKnown.ExceptionKind ? CrdGenerator.GenerateExceptionYaml() : CrdGenerator.GenerateYaml());
     return 0;
 });
 

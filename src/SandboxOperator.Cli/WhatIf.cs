@@ -101,7 +101,8 @@ internal static class WhatIf
     /// node is then judged separately (<see cref="WhatIfRow.DeniedOnItsNode"/>), so a pod pinned to its node is not
     /// reported as admitted without a word.
     /// </summary>
-    public static WhatIfRow Compare(ManifestDocument doc, PolicyConfig current, PolicyConfig candidate, IClusterState state)
+    /// <param name="now">The time both configurations are judged at (which SandboxExceptions in <paramref name="state"/> apply).</param>
+    public static WhatIfRow Compare(ManifestDocument doc, PolicyConfig current, PolicyConfig candidate, IClusterState state, DateTimeOffset now)
     {
         var ns = doc.Namespace ?? ManifestSet.DefaultNamespace;
         var obj = doc.Object;
@@ -109,7 +110,7 @@ internal static class WhatIf
         if (doc.Kind == "Pod" && doc.Group.Length == 0 && obj["spec"] is JsonObject spec && spec["nodeName"] is not null)
         {
             var bound = Request(doc, ns, obj);
-            if (AdmissionEvaluator.Evaluate(bound, current, state).Allowed && AdmissionEvaluator.Evaluate(bound, candidate, state) is { Allowed: false } denied)
+            if (AdmissionEvaluator.Evaluate(bound, current, state, now).Allowed && AdmissionEvaluator.Evaluate(bound, candidate, state, now) is { Allowed: false } denied)
             {
                 deniedOnNode = denied.Message;
             }
@@ -119,7 +120,7 @@ internal static class WhatIf
         }
 
         var request = Request(doc, ns, obj);
-        return new WhatIfRow(doc.Kind, ns, doc.Name ?? "", Outcome.Of(AdmissionEvaluator.Evaluate(request, current, state)), Outcome.Of(AdmissionEvaluator.Evaluate(request, candidate, state)), deniedOnNode);
+        return new WhatIfRow(doc.Kind, ns, doc.Name ?? "", Outcome.Of(AdmissionEvaluator.Evaluate(request, current, state, now)), Outcome.Of(AdmissionEvaluator.Evaluate(request, candidate, state, now)), deniedOnNode);
     }
 
     private static AdmissionRequest Request(ManifestDocument doc, string ns, JsonObject obj) =>

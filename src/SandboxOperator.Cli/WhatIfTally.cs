@@ -18,7 +18,7 @@ namespace SandboxOperator.Cli;
 /// never the objects themselves. Call order: <see cref="AddController"/> for every controller (owners before what they
 /// own: CronJobs and Deployments first), then <see cref="AddPod"/>.
 /// </remarks>
-internal sealed class WhatIfTally(PolicyConfig current, PolicyConfig candidate, IClusterState state)
+internal sealed class WhatIfTally(PolicyConfig current, PolicyConfig candidate, IClusterState state, DateTimeOffset now)
 {
     private static readonly HashSet<string> OwnedByParent = ["ReplicaSet", "Job"];
     private readonly Dictionary<string, (WhatIfRow Row, int Pods)> _changed = new(StringComparer.Ordinal);
@@ -97,7 +97,7 @@ internal sealed class WhatIfTally(PolicyConfig current, PolicyConfig candidate, 
     private bool Compare(ManifestDocument doc, string key)
     {
         Evaluated++;
-        var row = WhatIf.Compare(doc, current, candidate, state);
+        var row = WhatIf.Compare(doc, current, candidate, state, now);
         if (!row.Changed)
         {
             return false;

@@ -13,7 +13,8 @@ public sealed class OptionalResourceTests(ChartRenderer chart)
         Assert.Empty(m.All<V1NetworkPolicy>());
         Assert.Empty(m.All<V1DaemonSet>());
         Assert.Equal(
-            ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "MutatingWebhookConfiguration", "PodDisruptionBudget",
+            // The second ClusterRole is <release>-exception-admin, left unbound while only system:masters grants exceptions.
+            ["ClusterRole", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "MutatingWebhookConfiguration", "PodDisruptionBudget",
              "Role", "RoleBinding", "Service", "Service", "ServiceAccount", "ValidatingWebhookConfiguration"],
             m.Kinds.Order(StringComparer.Ordinal));
     }

@@ -36,10 +36,11 @@ public sealed class RbacTests(ChartRenderer chart)
                 $"admissionregistration.k8s.io/validatingwebhookconfigurations[{ChartRenderer.Fullname}]:watch",
                 "agentsandbox.io/agentworkloads/status:get", "agentsandbox.io/agentworkloads/status:patch", "agentsandbox.io/agentworkloads/status:update",
                 "agentsandbox.io/agentworkloads:get", "agentsandbox.io/agentworkloads:list", "agentsandbox.io/agentworkloads:watch",
+                "agentsandbox.io/sandboxexceptions:get", "agentsandbox.io/sandboxexceptions:list", "agentsandbox.io/sandboxexceptions:watch",
                 "events.k8s.io/events:create", "events.k8s.io/events:patch",
                 "node.k8s.io/runtimeclasses:get", "node.k8s.io/runtimeclasses:list", "node.k8s.io/runtimeclasses:watch",
             }.Order(StringComparer.Ordinal),
-            Grants(m.One<V1ClusterRole>().Rules));
+            Grants(m.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules));
     }
 
     [SkippableTheory]
@@ -47,7 +48,7 @@ public sealed class RbacTests(ChartRenderer chart)
     public void The_webhook_live_reads_are_covered_by_the_cluster_role_in_every_mode(string[] args)
     {
         // KubernetesLiveClusterReader: GET a namespace the cache lacks; consistent LIST of a namespace's AgentWorkloads.
-        var grants = Grants(chart.Render(args).One<V1ClusterRole>().Rules);
+        var grants = Grants(chart.Render(args).Named<V1ClusterRole>(ChartRenderer.Fullname).Rules);
         Assert.Contains("/namespaces:get", grants);
         Assert.Contains("agentsandbox.io/agentworkloads:list", grants);
     }
@@ -76,7 +77,7 @@ public sealed class RbacTests(ChartRenderer chart)
     public void No_wildcards_and_no_secrets_cluster_wide(string[] args)
     {
         var m = chart.Render(args);
-        var rules = m.One<V1ClusterRole>().Rules.Concat(m.One<V1Role>().Rules).ToList();
+        var rules = m.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules.Concat(m.One<V1Role>().Rules).ToList();
         Assert.All(rules, r =>
         {
             Assert.DoesNotContain("*", r.Verbs);
@@ -84,7 +85,7 @@ public sealed class RbacTests(ChartRenderer chart)
             Assert.DoesNotContain("*", r.ApiGroups);
             Assert.Null(r.NonResourceURLs);
         });
-        Assert.DoesNotContain(m.One<V1ClusterRole>().Rules, r => r.Resources.Contains("secrets"));
+        Assert.DoesNotContain(m.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules, r => r.Resources.Contains("secrets"));
         Assert.DoesNotContain(rules, r => r.Resources.Any(res => res is "pods/exec" or "serviceaccounts/token" or "clusterroles" or "rolebindings"));
     }
 
@@ -94,7 +95,7 @@ public sealed class RbacTests(ChartRenderer chart)
     public void Runtime_classes_are_writable_only_when_managed(bool manage)
     {
         var m = chart.Render("--set", $"runtimeClasses.manage={manage.ToString().ToLowerInvariant()}");
-        var writes = Grants(m.One<V1ClusterRole>().Rules)
+        var writes = Grants(m.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules)
             .Where(g => g.StartsWith("node.k8s.io/runtimeclasses:", StringComparison.Ordinal) && !g.EndsWith(":get", StringComparison.Ordinal)
                 && !g.EndsWith(":list", StringComparison.Ordinal) && !g.EndsWith(":watch", StringComparison.Ordinal))
             .ToList();
@@ -108,9 +109,39 @@ public sealed class RbacTests(ChartRenderer chart)
     public void Externally_issued_certificates_need_no_secret_or_webhook_configuration_access(string mode)
     {
         var m = chart.Render("--set", $"tls.mode={mode}", "--set", "tls.secret.name=webhook-tls", "--set", "tls.secret.caBundle=Q0E=");
-        var grants = Grants(m.One<V1ClusterRole>().Rules).Concat(Grants(m.One<V1Role>().Rules)).ToList();
+        var grants = Grants(m.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules).Concat(Grants(m.One<V1Role>().Rules)).ToList();
         Assert.DoesNotContain(grants, g => g.Contains("secrets", StringComparison.Ordinal));
         Assert.DoesNotContain(grants, g => g.Contains("webhookconfigurations", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public void Exception_admin_role_is_bound_to_the_configured_groups_which_the_policy_also_names()
+    {
+        var m = chart.Render("--set", "exceptions.adminGroups={system:masters,platform-security}");
+        var role = m.Named<V1ClusterRole>(ChartRenderer.Fullname + "-exception-admin");
+        Assert.Equal(
+            new[] { "get", "list", "watch", "create", "update", "patch", "delete" }.Select(v => "agentsandbox.io/sandboxexceptions:" + v).Order(StringComparer.Ordinal),
+            Grants(role.Rules));
+        var binding = m.Named<V1ClusterRoleBinding>(ChartRenderer.Fullname + "-exception-admin");
+        Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("Group", "platform-security"), (subject.Kind, subject.Name));
+
+        var (config, errors) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(m.Named<V1ConfigMap>(ChartRenderer.Fullname + "-config").Data["policy.yaml"], "policy.yaml");
+        Assert.Empty(errors);
+        Assert.Equal(["platform-security", "system:masters"], config!.ExceptionAdminGroups.Order(StringComparer.Ordinal));
+        Assert.False(config.ExceptionsMayReleaseMcpServers);
+    }
+
+    [SkippableFact]
+    public void By_default_only_system_masters_may_grant_exceptions_and_nothing_is_bound()
+    {
+        var m = chart.Render("--set", "exceptions.allowMcpServers=true");
+        Assert.Single(m.All<V1ClusterRole>(), r => r.Metadata.Name == ChartRenderer.Fullname + "-exception-admin");
+        Assert.DoesNotContain(m.All<V1ClusterRoleBinding>(), b => b.Metadata.Name == ChartRenderer.Fullname + "-exception-admin");
+        var (config, _) = SandboxOperator.Policy.Configuration.PolicyConfigLoader.Load(m.Named<V1ConfigMap>(ChartRenderer.Fullname + "-config").Data["policy.yaml"], "policy.yaml");
+        Assert.Equal(["system:masters"], config!.ExceptionAdminGroups);
+        Assert.True(config.ExceptionsMayReleaseMcpServers);
     }
 
     [SkippableFact]
@@ -119,9 +150,9 @@ public sealed class RbacTests(ChartRenderer chart)
         var m = chart.Render();
         var sa = m.One<V1ServiceAccount>();
         Assert.Equal(sa.Metadata.Name, m.Operator.Spec.Template.Spec.ServiceAccountName);
-        var crb = m.One<V1ClusterRoleBinding>();
+        var crb = m.Named<V1ClusterRoleBinding>(ChartRenderer.Fullname);
         var rb = m.One<V1RoleBinding>();
-        Assert.Equal(m.One<V1ClusterRole>().Metadata.Name, crb.RoleRef.Name);
+        Assert.Equal(m.Named<V1ClusterRole>(ChartRenderer.Fullname).Metadata.Name, crb.RoleRef.Name);
         Assert.Equal("ClusterRole", crb.RoleRef.Kind);
         Assert.Equal(m.One<V1Role>().Metadata.Name, rb.RoleRef.Name);
         Assert.Equal("Role", rb.RoleRef.Kind);
@@ -140,12 +171,12 @@ public sealed class RbacTests(ChartRenderer chart)
         var off = chart.Render();
         Assert.Null(off.Arg("--policy-reports"));
         Assert.Equal("5m", off.Arg("--pod-audit-interval"));
-        Assert.DoesNotContain(Grants(off.One<V1ClusterRole>().Rules), g => g.StartsWith("wgpolicyk8s.io/", StringComparison.Ordinal));
+        Assert.DoesNotContain(Grants(off.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules), g => g.StartsWith("wgpolicyk8s.io/", StringComparison.Ordinal));
 
         var on = chart.Render("--set", "policyReports.enabled=true");
         Assert.Equal("true", on.Arg("--policy-reports"));
         Assert.Equal("1000", on.Arg("--policy-report-max-results"));
-        var added = Grants(on.One<V1ClusterRole>().Rules).Except(Grants(off.One<V1ClusterRole>().Rules)).ToList();
+        var added = Grants(on.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules).Except(Grants(off.Named<V1ClusterRole>(ChartRenderer.Fullname).Rules)).ToList();
         Assert.Equal(
             new[] { "clusterpolicyreports", "policyreports" }.SelectMany(r => new[] { "create", "delete", "get", "list", "update" }.Select(v => $"wgpolicyk8s.io/{r}:{v}")).Order(StringComparer.Ordinal),
             added);

@@ -131,8 +131,8 @@ public sealed class WebhookTests(ChartRenderer chart)
 
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "CREATE").Order());
         Assert.Equal(WorkloadResources.Order(), Covered(mutateRules, "UPDATE").Order());
-        Assert.Equal(WorkloadResources.Append("/pods/binding").Append("/bindings").Append("agentsandbox.io/agentworkloads").Order(), Covered(validateRules, "CREATE").Order());
-        Assert.Equal(WorkloadResources.Append("agentsandbox.io/agentworkloads").Order(), Covered(validateRules, "UPDATE").Order());
+        Assert.Equal(WorkloadResources.Append("/pods/binding").Append("/bindings").Append("agentsandbox.io/agentworkloads").Append("agentsandbox.io/sandboxexceptions").Order(), Covered(validateRules, "CREATE").Order());
+        Assert.Equal(WorkloadResources.Append("agentsandbox.io/agentworkloads").Append("agentsandbox.io/sandboxexceptions").Order(), Covered(validateRules, "UPDATE").Order());
         Assert.All(mutateRules.Concat(validateRules), r => Assert.DoesNotContain("*", r.Resources));
         Assert.All(mutateRules.Concat(validateRules), r => Assert.Equal(r.ApiGroups.SequenceEqual(["agentsandbox.io"]) ? ["v1alpha1"] : ["v1"], r.ApiVersions));
     }
@@ -182,11 +182,23 @@ public sealed class WebhookTests(ChartRenderer chart)
     {
         var m = chart.Render();
         var validate = m.One<V1ValidatingWebhookConfiguration>().Webhooks[0];
-        var rule = Assert.Single(validate.Rules, r => r.ApiGroups.Contains("agentsandbox.io"));
+        var rule = Assert.Single(validate.Rules, r => r.ApiGroups.Contains("agentsandbox.io") && r.Resources.Contains("agentworkloads"));
         Assert.Equal(["agentworkloads"], rule.Resources);
         Assert.Equal(["CREATE", "UPDATE"], rule.Operations);
         Assert.Equal("Namespaced", rule.Scope);
         Assert.DoesNotContain(Assert.Single(m.One<V1MutatingWebhookConfiguration>().Webhooks).Rules, r => r.ApiGroups.Contains("agentsandbox.io"));
+    }
+
+    [SkippableFact]
+    public void Sandbox_exceptions_are_guarded_on_create_and_update_by_the_validating_webhook()
+    {
+        var m = chart.Render();
+        var rule = Assert.Single(m.One<V1ValidatingWebhookConfiguration>().Webhooks[0].Rules, r => r.Resources.Contains("sandboxexceptions"));
+        Assert.Equal(["agentsandbox.io"], rule.ApiGroups);
+        Assert.Equal(["sandboxexceptions"], rule.Resources);
+        Assert.Equal(["CREATE", "UPDATE"], rule.Operations);
+        Assert.Equal("Namespaced", rule.Scope);
+        Assert.True(SandboxOperator.Policy.Decisions.AdmissionEvaluator.Covers("agentsandbox.io", "SandboxException"));
     }
 
     private static IEnumerable<string> Covered(IEnumerable<V1RuleWithOperations> rules, string operation) =>

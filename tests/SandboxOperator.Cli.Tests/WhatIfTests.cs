@@ -10,6 +10,7 @@ namespace SandboxOperator.Cli.Tests;
 public sealed class WhatIfTests
 {
     private static readonly PolicyConfig Current = PolicyConfig.Default;
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
     private static readonly ClusterSnapshot State = new(
         workloads: [new AgentWorkload("apps", "coder", new AgentWorkloadSpec { Type = WorkloadType.Agent, Selector = new LabelSelector { MatchLabels = new() { ["app"] = "coder" } } })],
@@ -92,7 +93,7 @@ public sealed class WhatIfTests
     [MemberData(nameof(Comparisons))]
     public void A_candidate_configuration_changes_what_it_should(string scenario, ManifestDocument doc, PolicyConfig candidate, bool changed, bool moves, bool denial, string[] changes)
     {
-        var row = WhatIf.Compare(doc, Current, candidate, State);
+        var row = WhatIf.Compare(doc, Current, candidate, State, Now);
         Assert.True(changed == row.Changed, scenario);
         Assert.True(moves == row.RuntimeMoves, scenario);
         Assert.True(denial == row.NewDenial, scenario);
@@ -114,7 +115,7 @@ public sealed class WhatIfTests
 
         foreach (var doc in new[] { sandboxPod, statefulSet })
         {
-            var row = WhatIf.Compare(doc, Current, candidate, State);
+            var row = WhatIf.Compare(doc, Current, candidate, State, Now);
             Assert.True(row.RuntimeMoves, doc.Kind);
             Assert.Equal(["runtime unmanaged -> Kata (RuntimeClass kata)", "tier unmanaged -> High"], row.Changes);
         }
@@ -123,7 +124,7 @@ public sealed class WhatIfTests
     [Fact]
     public void Audit_to_enforce_turns_a_violation_into_a_new_denial()
     {
-        var row = WhatIf.Compare(Deployment("apps", "coder", "coder", privileged: true), Current with { Mode = EnforcementMode.Audit }, Current, State);
+        var row = WhatIf.Compare(Deployment("apps", "coder", "coder", privileged: true), Current with { Mode = EnforcementMode.Audit }, Current, State, Now);
         Assert.True(row.NewDenial);
         Assert.False(row.RuntimeMoves);
         Assert.Equal((true, false), (row.Current.Allowed, row.Candidate.Allowed));
@@ -141,7 +142,7 @@ public sealed class WhatIfTests
         pod.Object["spec"]!["nodeName"] = "general-1";
         var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
 
-        var row = WhatIf.Compare(pod, Current, candidate, state);
+        var row = WhatIf.Compare(pod, Current, candidate, state, Now);
         Assert.False(row.NewDenial);
         Assert.True(row.RuntimeMoves);
         Assert.Equal(
@@ -150,14 +151,14 @@ public sealed class WhatIfTests
             row.Changes);
         Assert.Equal("general-1", (string?)pod.Object["spec"]!["nodeName"]);
 
-        Assert.Null(WhatIf.Compare(pod, Current, Current, state).DeniedOnItsNode);
+        Assert.Null(WhatIf.Compare(pod, Current, Current, state, Now).DeniedOnItsNode);
     }
 
     [Fact]
     public void Pods_count_for_the_controller_that_owns_them_and_only_changes_are_kept()
     {
         var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
-        var tally = new WhatIfTally(Current, candidate, State);
+        var tally = new WhatIfTally(Current, candidate, State, Now);
         tally.AddController(Deployment("apps", "web", "web"));
         tally.AddController(Deployment("other", "web", "web"));
         tally.Listed("Deployment");
@@ -190,8 +191,8 @@ public sealed class WhatIfTests
     public void Capacity_is_the_runtime_classs_overhead_times_the_pods_moving_into_the_pool()
     {
         var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
-        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State);
-        var coder = WhatIf.Compare(Deployment("apps", "coder", "coder"), Current, candidate, State);
+        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State, Now);
+        var coder = WhatIf.Compare(Deployment("apps", "coder", "coder"), Current, candidate, State, Now);
         Assert.False(coder.Changed);
         var overheads = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["kata"] = new Dictionary<string, string> { ["cpu"] = "250m", ["memory"] = "160Mi" } };
 
@@ -228,7 +229,7 @@ public sealed class WhatIfTests
     public void The_report_has_exactly_the_documented_fields_and_a_readable_table()
     {
         var candidate = Current with { EnforcedNamespaces = new HashSet<string> { "apps" } };
-        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State);
+        var web = WhatIf.Compare(Deployment("apps", "web", "web"), Current, candidate, State, Now);
         var overheads = new Dictionary<string, IReadOnlyDictionary<string, string>> { ["kata"] = new Dictionary<string, string> { ["cpu"] = "250m", ["memory"] = "160Mi" } };
         var result = new WhatIfResult("ConfigMap agentsandbox-system/sandbox-operator-config key policy.yaml", "candidate.yaml", 7, 12, [(web, 3)], WhatIf.Capacity([(web, 3)], candidate, overheads), []);
 

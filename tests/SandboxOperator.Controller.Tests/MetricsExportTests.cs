@@ -77,6 +77,7 @@ public sealed class MetricsExportTests
         Assert.Contains("agentsandbox_workqueue_depth", names);
         Assert.Contains("agentsandbox_workloads", names);
         Assert.Contains("agentsandbox_noncompliant_pods", names);
+        Assert.Contains("agentsandbox_expired_exception_pods", names);
         Assert.Contains("agentsandbox_misconfigured_nodes", names);
         Assert.Contains("agentsandbox_pool_runtime_handler_nodes", names);
         Assert.Contains("agentsandbox_leader", names);
@@ -86,6 +87,8 @@ public sealed class MetricsExportTests
         Assert.Equal(1, Sample(text, "agentsandbox_workloads", ("tier", "high"), ("runtime", "kata")));
         Assert.Equal(1, Sample(text, "agentsandbox_workloads", ("tier", "low"), ("runtime", "runc")));
         Assert.Equal(0, Sample(text, "agentsandbox_workqueue_depth", ("controller", "agentworkload")));
+        Assert.Equal(0, Sample(text, "agentsandbox_workqueue_depth", ("controller", "sandboxexception")));
+        Assert.Equal(0, Sample(text, "agentsandbox_expired_exception_pods"));
         Assert.Equal(1, Sample(text, "agentsandbox_leader"));
 
         // kata-1 reports no runtime handlers: unverified, not verified.

@@ -13,6 +13,8 @@ namespace SandboxOperator.Controller.Tests;
 /// <summary>The controller's verdict on a running pod must equal the validating webhook's on the same pod.</summary>
 public sealed class PodComplianceTests
 {
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
     private static readonly ClusterSnapshot State = new(
         namespaces: [new("locked", new Dictionary<string, string> { [WellKnown.EnforceLabel] = WellKnown.EnforceKataValue })],
         workloads: [new AgentWorkload("ns", "agent", new AgentWorkloadSpec { Type = WorkloadType.Agent }), new AgentWorkload("ns", "tool", new AgentWorkloadSpec { Type = WorkloadType.Tool })],
@@ -35,10 +37,10 @@ public sealed class PodComplianceTests
         using var doc = JsonDocument.Parse(json);
         var decision = AdmissionEvaluator.Evaluate(
             new AdmissionRequest(AdmissionOperation.Create, "", "Pod", pod.Metadata.NamespaceProperty, pod.Metadata.Name, doc.RootElement, MutationApplied: true),
-            PolicyConfig.Default, State);
+            PolicyConfig.Default, State, Now);
 
         var facts = PodProjection.Project(pod);
-        var violations = PodCompliance.Check(facts, PolicyConfig.Default, State);
+        var violations = PodCompliance.Check(facts, PolicyConfig.Default, State, Now);
 
         Assert.Equal(decision.Violations.Select(v => v.Key), violations.Select(v => v.Key));
         Assert.Equal(decision.Violations.Count == 0, scenario is "compliant-kata" or "unmanaged-plain" or "tool-in-kata");
@@ -68,13 +70,13 @@ public sealed class PodComplianceTests
         var config = PolicyConfig.Default with { Classification = [ClassificationPresets.Rule(ClassificationPresets.AgentSandbox)!] };
         using var doc = JsonDocument.Parse(KubernetesJson.Serialize(pod));
         var decision = AdmissionEvaluator.Evaluate(
-            new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "ns", pod.Metadata.Name, doc.RootElement, MutationApplied: true), config, State);
+            new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "ns", pod.Metadata.Name, doc.RootElement, MutationApplied: true), config, State, Now);
 
-        var violations = PodCompliance.Check(PodProjection.Project(pod), config, State);
+        var violations = PodCompliance.Check(PodProjection.Project(pod), config, State, Now);
 
         Assert.Contains(violations, v => v.Message.StartsWith("tier High and needs runtimeClassName \"kata\"", StringComparison.Ordinal));
         Assert.Equal(decision.Violations.Select(v => v.Key), violations.Select(v => v.Key));
-        Assert.Empty(PodCompliance.Check(PodProjection.Project(pod), PolicyConfig.Default, State));
+        Assert.Empty(PodCompliance.Check(PodProjection.Project(pod), PolicyConfig.Default, State, Now));
     }
 
     private static V1Pod Build(string scenario)

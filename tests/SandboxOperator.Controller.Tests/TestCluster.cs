@@ -4,14 +4,16 @@ using k8s.Models;
 using SandboxOperator.Controller.CustomResources;
 using SandboxOperator.Controller.Manager;
 using SandboxOperator.Policy.Api;
+using SandboxOperator.Testing;
 using SandboxOperator.Testing.KubeApi;
 
 namespace SandboxOperator.Controller.Tests;
 
-/// <summary>An in-process API server serving AgentWorkloads, a client for it, and helpers to build a small cluster.</summary>
+/// <summary>An in-process API server serving AgentWorkloads and SandboxExceptions, a client for it, and helpers to build a small cluster.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     public static readonly ResourceType AgentWorkloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
+    public static readonly ResourceType SandboxExceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural);
 
     private readonly List<(SandboxController Controller, CancellationTokenSource Stop, Task Run)> _controllers = [];
 
@@ -28,7 +30,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(KubeApiServerOptions? options = null)
     {
         options ??= new KubeApiServerOptions();
-        var server = await KubeApiServer.StartAsync(options with { AdditionalResources = [.. options.AdditionalResources, AgentWorkloads] });
+        var server = await KubeApiServer.StartAsync(options with { AdditionalResources = [.. options.AdditionalResources, AgentWorkloads, SandboxExceptions] });
         return new TestCluster(server);
     }
 
@@ -41,6 +43,27 @@ public sealed class TestCluster : IAsyncDisposable
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => controller.RunAsync(stop.Token));
         _controllers.Add((controller, stop, run));
+        return controller;
+    }
+
+    /// <summary>
+    /// Starts a controller without leader election on <paramref name="time"/> (the audit every
+    /// <paramref name="auditInterval"/>, resync every <paramref name="resyncPeriod"/>) and returns once its caches
+    /// have synced and it leads.
+    /// </summary>
+    public async Task<SandboxController> StartLeadingAsync(TimeProvider time, TimeSpan auditInterval, TimeSpan resyncPeriod, Metrics.ControllerMetrics metrics, string identity)
+    {
+        var controller = StartController(new SandboxControllerOptions
+        {
+            LeaderElection = null,
+            Policy = Policy.Configuration.PolicyConfig.Default,
+            PodAuditInterval = auditInterval,
+            ResyncPeriod = resyncPeriod,
+            Time = time,
+            Identity = identity,
+        }, metrics);
+        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
+        await Eventually.HoldsAsync(() => controller.IsLeader, "the controller leads");
         return controller;
     }
 

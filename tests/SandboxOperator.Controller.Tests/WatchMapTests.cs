@@ -14,9 +14,10 @@ public sealed class WatchMapTests
 
         var declared = controller.Controllers.ToDictionary(c => c.Loop.Name, c => string.Join(",", c.Sources));
 
-        Assert.Equal("agentworkloads,pods,namespaces,runtimeclasses,nodes", declared[controller.Workloads.Name]);
+        Assert.Equal("agentworkloads,pods,namespaces,runtimeclasses,nodes,sandboxexceptions", declared[controller.Workloads.Name]);
         Assert.Equal("runtimeclasses", declared[controller.RuntimeClasses.Name]);
         Assert.Equal("nodes", declared[controller.Nodes.Name]);
+        Assert.Equal("sandboxexceptions", declared[controller.Exceptions.Name]);
     }
 
     [Fact]

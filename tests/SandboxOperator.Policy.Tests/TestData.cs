@@ -10,6 +10,9 @@ namespace SandboxOperator.Policy.Tests;
 /// <summary>Builders for pods, workloads and cluster state used across the policy tests.</summary>
 internal static class TestData
 {
+    /// <summary>The time every decision in these tests is made at, unless a test moves it.</summary>
+    public static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
     public static JsonObject Pod(string name = "p", string ns = "default", string? labels = null, string spec = """{"containers":[{"name":"app","image":"nginx"}]}""")
     {
         var meta = new JsonObject { ["name"] = name, ["namespace"] = ns };
@@ -33,14 +36,14 @@ internal static class TestData
     public static ClusterSnapshot Cluster(IEnumerable<AgentWorkload>? workloads = null, Dictionary<string, Dictionary<string, string>>? namespaces = null, IEnumerable<RuntimeClassInfo>? runtimeClasses = null, IEnumerable<NodeInfo>? nodes = null) =>
         new(namespaces?.Select(kv => new KeyValuePair<string, IReadOnlyDictionary<string, string>>(kv.Key, kv.Value)), workloads, runtimeClasses, nodes);
 
-    public static AdmissionDecision Evaluate(JsonObject obj, IClusterState? state = null, PolicyConfig? config = null, AdmissionOperation op = AdmissionOperation.Create, JsonObject? old = null, bool mutationApplied = false, RequestUser? user = null)
+    public static AdmissionDecision Evaluate(JsonObject obj, IClusterState? state = null, PolicyConfig? config = null, AdmissionOperation op = AdmissionOperation.Create, JsonObject? old = null, bool mutationApplied = false, RequestUser? user = null, DateTimeOffset? now = null)
     {
         var apiVersion = (string)obj["apiVersion"]!;
         var group = apiVersion.Contains('/') ? apiVersion[..apiVersion.IndexOf('/')] : "";
         var ns = (string?)obj["metadata"]?["namespace"] ?? "default";
         var request = new AdmissionRequest(op, group, (string)obj["kind"]!, ns, (string?)obj["metadata"]?["name"],
             JsonSerializer.SerializeToElement(obj), old is null ? null : JsonSerializer.SerializeToElement(old), User: user, MutationApplied: mutationApplied);
-        return AdmissionEvaluator.Evaluate(request, config ?? PolicyConfig.Default, state ?? ClusterSnapshot.Empty);
+        return AdmissionEvaluator.Evaluate(request, config ?? PolicyConfig.Default, state ?? ClusterSnapshot.Empty, now ?? Now);
     }
 
     /// <summary>The object after applying the decision's patch.</summary>

@@ -23,7 +23,7 @@ public sealed class OperatorEndToEndTests
     {
         await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions
         {
-            AdditionalResources = [ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "AgentWorkload", "agentworkloads")],
+            AdditionalResources = [ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "AgentWorkload", "agentworkloads"), ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "SandboxException", "sandboxexceptions")],
         });
         using var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "tools" } });

@@ -7,7 +7,7 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Controller.Caching;
 
 /// <summary>
-/// The informer caches of the five watched types, exposed to the policy core as <see cref="IClusterState"/>. Every
+/// The informer caches of the six watched types, exposed to the policy core as <see cref="IClusterState"/>. Every
 /// replica keeps them warm, leader or not, so the webhook can be served from them.
 /// </summary>
 /// <remarks>
@@ -18,6 +18,7 @@ namespace SandboxOperator.Controller.Caching;
 public sealed class ClusterCache : IClusterState
 {
     private readonly ConditionalWeakTable<WorkloadEntry[], AgentWorkload[]> _validWorkloads = [];
+    private readonly ConditionalWeakTable<ExceptionEntry[], SandboxException[]> _validExceptions = [];
 
     public ResourceCache<WorkloadEntry> Workloads { get; } = new();
 
@@ -29,11 +30,13 @@ public sealed class ClusterCache : IClusterState
 
     public ResourceCache<NodeInfo> Nodes { get; } = new();
 
+    public ResourceCache<ExceptionEntry> Exceptions { get; } = new();
+
     /// <summary>Completes when every cache has stored its first list.</summary>
-    public Task Synced => Task.WhenAll(Workloads.Synced, Pods.Synced, Namespaces.Synced, RuntimeClasses.Synced, Nodes.Synced);
+    public Task Synced => Task.WhenAll(Workloads.Synced, Pods.Synced, Namespaces.Synced, RuntimeClasses.Synced, Nodes.Synced, Exceptions.Synced);
 
     /// <summary>Whether <see cref="Synced"/> has completed (for readiness probes).</summary>
-    public bool IsSynced => Workloads.IsSynced && Pods.IsSynced && Namespaces.IsSynced && RuntimeClasses.IsSynced && Nodes.IsSynced;
+    public bool IsSynced => Workloads.IsSynced && Pods.IsSynced && Namespaces.IsSynced && RuntimeClasses.IsSynced && Nodes.IsSynced && Exceptions.IsSynced;
 
     public IReadOnlyDictionary<string, string>? NamespaceLabels(string name) => Namespaces.Get("", name);
 
@@ -43,6 +46,15 @@ public sealed class ClusterCache : IClusterState
         return entries.Length == 0
             ? []
             : _validWorkloads.GetValue(entries, static e => e.Where(w => w.Workload is not null).Select(w => w.Workload!).ToArray());
+    }
+
+    /// <summary>The readable SandboxExceptions of a namespace (one whose spec breaks the schema grants nothing).</summary>
+    public IReadOnlyList<SandboxException> ExceptionsIn(string @namespace)
+    {
+        var entries = Exceptions.List(@namespace);
+        return entries.Length == 0
+            ? []
+            : _validExceptions.GetValue(entries, static e => e.Where(x => x.Exception is not null).Select(x => x.Exception!).ToArray());
     }
 
     public RuntimeClassInfo? RuntimeClass(string name) => RuntimeClasses.Get("", name)?.Info;

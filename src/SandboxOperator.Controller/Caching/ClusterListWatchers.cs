@@ -8,7 +8,7 @@ using SandboxOperator.Policy.Api;
 namespace SandboxOperator.Controller.Caching;
 
 /// <summary>
-/// <see cref="IListWatcher{T}"/>s for the five watched types over every namespace, and the consistent read of one
+/// <see cref="IListWatcher{T}"/>s for the six watched types over every namespace, and the consistent read of one
 /// namespace's AgentWorkloads that the webhook makes per review. Every watch asks for bookmarks and
 /// passes <c>onError: e => throw e</c>, so a 410 Expired ERROR event reaches the informer as an exception instead of
 /// silently ending the stream (a KubernetesClient pitfall).
@@ -48,10 +48,15 @@ public static class ClusterListWatchers
         (rv, ct) => client.NodeV1.WatchListRuntimeClassAsync(allowWatchBookmarks: true, resourceVersion: rv, onError: Rethrow, cancellationToken: ct));
 
     /// <summary>AgentWorkloads, received as JSON so one object that breaks the schema cannot stop the informer.</summary>
-    public static IListWatcher<UnstructuredObject> AgentWorkloads(IKubernetes client) => new Delegating<UnstructuredObject>(
+    public static IListWatcher<UnstructuredObject> AgentWorkloads(IKubernetes client) => CustomResources(client, WellKnown.Plural);
+
+    /// <summary>SandboxExceptions, received as JSON like AgentWorkloads.</summary>
+    public static IListWatcher<UnstructuredObject> SandboxExceptions(IKubernetes client) => CustomResources(client, WellKnown.ExceptionPlural);
+
+    private static Delegating<UnstructuredObject> CustomResources(IKubernetes client, string plural) => new(
         async (token, limit, ct) => WorkloadPage(await client.CustomObjects.ListClusterCustomObjectAsync(
-            WellKnown.Group, WellKnown.Version, WellKnown.Plural, continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
-        (rv, ct) => WatchWorkloads(client, rv, ct));
+            WellKnown.Group, WellKnown.Version, plural, continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
+        (rv, ct) => WatchCustomResources(client, plural, rv, ct));
 
     /// <summary>
     /// One page of the AgentWorkloads of one namespace, read without a resourceVersion: a consistent (quorum) read
@@ -71,10 +76,10 @@ public static class ClusterListWatchers
         return new ListPage<UnstructuredObject>(items, StringProperty(meta, "resourceVersion") ?? "", StringProperty(meta, "continue"));
     }
 
-    private static async IAsyncEnumerable<(WatchEventType, UnstructuredObject)> WatchWorkloads(IKubernetes client, string rv, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<(WatchEventType, UnstructuredObject)> WatchCustomResources(IKubernetes client, string plural, string rv, [EnumeratorCancellation] CancellationToken ct)
     {
         var stream = client.CustomObjects.WatchListClusterCustomObjectAsync(
-            WellKnown.Group, WellKnown.Version, WellKnown.Plural, allowWatchBookmarks: true, resourceVersion: rv, onError: Rethrow, cancellationToken: ct);
+            WellKnown.Group, WellKnown.Version, plural, allowWatchBookmarks: true, resourceVersion: rv, onError: Rethrow, cancellationToken: ct);
         await foreach (var (type, obj) in stream.ConfigureAwait(false))
         {
             yield return (type, UnstructuredObject.From(ToElement(obj)));

@@ -7,7 +7,7 @@ using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Caching;
 
-/// <summary>Projections of Namespaces, Nodes, RuntimeClasses and AgentWorkloads into what the caches keep.</summary>
+/// <summary>Projections of Namespaces, Nodes, RuntimeClasses, AgentWorkloads and SandboxExceptions into what the caches keep.</summary>
 public static class ObjectProjections
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>(0);
@@ -43,6 +43,14 @@ public static class ObjectProjections
     /// Reads an AgentWorkload with the core's schema-checking reader, so an object the CRD schema should have refused
     /// becomes an entry with <see cref="WorkloadEntry.SpecErrors"/> instead of breaking the informer.
     /// </summary>
+    public static ExceptionEntry Exception(UnstructuredObject obj)
+    {
+        var meta = obj.Metadata;
+        var ns = meta.NamespaceProperty ?? "";
+        var (exception, errors) = SandboxExceptionReader.Read(obj.Raw, ns, rejectUnknownSpecFields: false);
+        return new ExceptionEntry(ns, meta.Name ?? "", meta.Uid ?? "", exception, errors);
+    }
+
     public static WorkloadEntry Workload(UnstructuredObject obj)
     {
         var meta = obj.Metadata;

@@ -14,3 +14,11 @@ public sealed record WorkloadEntry(
     AgentWorkload? Workload,
     IReadOnlyList<FieldError> SpecErrors,
     AgentWorkloadStatus? Status);
+
+/// <summary>A cached SandboxException: identity and the core's view of a valid spec (null when it breaks the schema, with <see cref="SpecErrors"/> saying why).</summary>
+public sealed record ExceptionEntry(
+    string Namespace,
+    string Name,
+    string Uid,
+    SandboxException? Exception,
+    IReadOnlyList<FieldError> SpecErrors);

@@ -16,15 +16,16 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Controller.Manager;
 
 /// <summary>
-/// The operator's controllers: five informers that keep <see cref="Cache"/> warm on every replica, and — on the
-/// replica holding the Lease only — the AgentWorkload, RuntimeClass and Node reconcile loops with what each watches
+/// The operator's controllers: six informers that keep <see cref="Cache"/> warm on every replica, and — on the
+/// replica holding the Lease only — the AgentWorkload, RuntimeClass, Node and SandboxException reconcile loops with what each watches
 /// (<see cref="WatchMap"/>), the periodic resync and the pod audit, run by a <see cref="ControllerManager"/>.
 /// </summary>
 /// <remarks>
 /// The watches, in one place (controller-runtime's For / Watches): an AgentWorkload is reconciled when it changes,
 /// when a pod it claims changes, when its namespace changes, when the RuntimeClass of its runtime changes and, if it
-/// is sandboxed, when a node's readiness, labels, taints or runtime handlers change. A RuntimeClass and a Node are reconciled when they
-/// change. Guarantees are the manager's: reconciling starts only after every cache has synced, and only while leading.
+/// is sandboxed, when a node's readiness, labels, taints or runtime handlers change, and when a SandboxException of
+/// its namespace changes. A RuntimeClass, a Node and a SandboxException are reconciled when they change (an
+/// exception also at its expiry, by requeue). Guarantees are the manager's: reconciling starts only after every cache has synced, and only while leading.
 /// </remarks>
 public sealed class SandboxController : IDisposable
 {
@@ -48,7 +49,9 @@ public sealed class SandboxController : IDisposable
         RuntimeClassReconciler = new RuntimeClassReconciler(client, Cache, policy, Events);
         RuntimeClasses = new ReconcileLoop(RuntimeClassReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.RuntimeClass"));
         Nodes = new ReconcileLoop(new NodeAuditReconciler(Cache, policy, Events, _metrics), 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.Node"));
-        PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents);
+        PodAudit = new PodAudit(Cache, policy, Events, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.PodAudit"), options.PodAuditMaxEvents, options.Time);
+        ExceptionReconciler = new ExceptionReconciler(Cache, policy, Events, _metrics, EnqueueWorkloadsIn, options.Time);
+        Exceptions = new ReconcileLoop(ExceptionReconciler, 1, _metrics, loggerFactory.CreateLogger("SandboxOperator.Controller.SandboxException"), options.Time);
         if (options.PolicyReports is { } limits)
         {
             var reportLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.PolicyReports");
@@ -64,7 +67,8 @@ public sealed class SandboxController : IDisposable
         var namespaces = _manager.Add(new Informer<V1Namespace, IReadOnlyDictionary<string, string>>("namespaces", ClusterListWatchers.Namespaces(client), ObjectProjections.NamespaceLabels, Cache.Namespaces, options.Informer, informerLogger));
         var runtimeClasses = _manager.Add(new Informer<V1RuntimeClass, RuntimeClassEntry>("runtimeclasses", ClusterListWatchers.RuntimeClasses(client), ObjectProjections.RuntimeClass, Cache.RuntimeClasses, options.Informer, informerLogger));
         var nodes = _manager.Add(new Informer<V1Node, NodeInfo>("nodes", ClusterListWatchers.Nodes(client), ObjectProjections.Node, Cache.Nodes, options.Informer, informerLogger));
-        StateInformers = [namespaces, workloads, runtimeClasses, nodes];
+        var exceptions = _manager.Add(new Informer<UnstructuredObject, ExceptionEntry>("sandboxexceptions", ClusterListWatchers.SandboxExceptions(client), ObjectProjections.Exception, Cache.Exceptions, options.Informer, informerLogger));
+        StateInformers = [namespaces, workloads, runtimeClasses, nodes, exceptions];
 
         _manager.Add(new WatchMap(Workloads)
             .For(workloads)
@@ -72,6 +76,7 @@ public sealed class SandboxController : IDisposable
             .Watches(namespaces, change => Keys(Cache.Workloads.List(change.Name)))
             .Watches(runtimeClasses, WorkloadsRunningOn)
             .Watches(nodes, SandboxedWorkloadsIfPlacementChanged)
+            .Watches(exceptions, change => Keys(Cache.Workloads.List(change.Namespace)))
             .Seed(() => Cache.Workloads.All().Select(w => (w.Namespace, w.Name))));
         _manager.Add(new WatchMap(RuntimeClasses, enabled: policy.ManageRuntimeClasses)
             .For(runtimeClasses)
@@ -79,6 +84,9 @@ public sealed class SandboxController : IDisposable
         _manager.Add(new WatchMap(Nodes)
             .For(nodes)
             .Seed(() => Cache.Nodes.All().Select(n => ("", n.Name))));
+        _manager.Add(new WatchMap(Exceptions)
+            .For(exceptions)
+            .Seed(() => Cache.Exceptions.All().Select(e => (e.Namespace, e.Name))));
         _manager.AddLeaderTask(AuditAsync);
     }
 
@@ -101,6 +109,11 @@ public sealed class SandboxController : IDisposable
     public ReconcileLoop RuntimeClasses { get; }
 
     public ReconcileLoop Nodes { get; }
+
+    /// <summary>The SandboxException controller: wakes at each exception's expiry (requeue after), then reports it.</summary>
+    public ReconcileLoop Exceptions { get; }
+
+    public ExceptionReconciler ExceptionReconciler { get; }
 
     public WorkloadReconciler WorkloadReconciler { get; }
 
@@ -131,6 +144,7 @@ public sealed class SandboxController : IDisposable
         Workloads.Queue.Dispose();
         RuntimeClasses.Queue.Dispose();
         Nodes.Queue.Dispose();
+        Exceptions.Queue.Dispose();
         if (_ownsMetrics)
         {
             _metrics.Dispose();
@@ -155,6 +169,15 @@ public sealed class SandboxController : IDisposable
             }
 
             await _manager.DelayAsync(_options.PodAuditInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues every AgentWorkload of <paramref name="namespace"/>: an exception's expiry changes which of its pods comply.</summary>
+    private void EnqueueWorkloadsIn(string @namespace)
+    {
+        foreach (var (ns, name) in Keys(Cache.Workloads.List(@namespace)))
+        {
+            Workloads.Enqueue(ns, name);
         }
     }
 

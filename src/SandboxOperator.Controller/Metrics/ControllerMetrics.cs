@@ -11,7 +11,7 @@ namespace SandboxOperator.Controller.Metrics;
 /// Prometheus exporter (which appends <c>_total</c> to counters and the unit to the name) exports exactly
 /// <c>agentsandbox_reconcile_total{controller,result}</c>, <c>agentsandbox_reconcile_duration_seconds</c>,
 /// <c>agentsandbox_workqueue_depth{controller}</c>, <c>agentsandbox_workloads{tier,runtime}</c>,
-/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_misconfigured_nodes</c>,
+/// <c>agentsandbox_noncompliant_pods</c>, <c>agentsandbox_expired_exception_pods</c>, <c>agentsandbox_misconfigured_nodes</c>,
 /// <c>agentsandbox_pool_runtime_handler_nodes{runtime,handler,state}</c>, <c>agentsandbox_leader</c> and
 /// <c>agentsandbox_policy_reports_total{outcome}</c>.
 /// </summary>
@@ -29,6 +29,7 @@ public sealed class ControllerMetrics : IDisposable
     private Func<IEnumerable<PoolHandlerProof>> _handlerProofs = () => [];
     private long _noncompliantPods;
     private long _misconfiguredNodes;
+    private long _expiredExceptionPods;
     private int _leader;
 
     public ControllerMetrics(IMeterFactory? meterFactory = null)
@@ -42,6 +43,8 @@ public sealed class ControllerMetrics : IDisposable
         _meter.CreateObservableGauge("agentsandbox_workloads", () => _workloads(), null, "AgentWorkloads by effective tier and runtime.");
         _meter.CreateObservableGauge("agentsandbox_noncompliant_pods", () => Interlocked.Read(ref _noncompliantPods), null,
             "Pods that break the sandbox policy (found by the background pod audit).");
+        _meter.CreateObservableGauge("agentsandbox_expired_exception_pods", () => Interlocked.Read(ref _expiredExceptionPods), null,
+            "Pods covered by an expired SandboxException that no longer comply with the sandbox policy.");
         _meter.CreateObservableGauge("agentsandbox_misconfigured_nodes", () => Interlocked.Read(ref _misconfiguredNodes), null,
             "Nodes whose pool labels and taints disagree (two pools, or a pool label without its taint).");
         _meter.CreateObservableGauge("agentsandbox_pool_runtime_handler_nodes", () => _handlerProofs().SelectMany(HandlerMeasurements), null,
@@ -66,6 +69,8 @@ public sealed class ControllerMetrics : IDisposable
     public void SetHandlerProofSource(Func<IEnumerable<PoolHandlerProof>> source) => _handlerProofs = source;
 
     public void SetNoncompliantPods(long count) => Interlocked.Exchange(ref _noncompliantPods, count);
+
+    public void SetExpiredExceptionPods(long count) => Interlocked.Exchange(ref _expiredExceptionPods, count);
 
     public void SetMisconfiguredNodes(long count) => Interlocked.Exchange(ref _misconfiguredNodes, count);
 

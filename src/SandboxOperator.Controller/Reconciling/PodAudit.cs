@@ -11,14 +11,18 @@ namespace SandboxOperator.Controller.Reconciling;
 /// (deduplicated; at most <c>maxEvents</c> new ones per pass to spare the API server). Never deletes or evicts.
 /// </summary>
 /// <remarks>A failed Event is not remembered, so the next pass sends it again; the count is always set.</remarks>
-public sealed class PodAudit(ClusterCache cache, PolicyConfig config, EventRecorder events, ControllerMetrics metrics, ILogger logger, int maxEvents = 50)
+/// <param name="time">The clock compliance is judged at: a pod admitted under a SandboxException turns non-compliant at its expiry.</param>
+public sealed class PodAudit(ClusterCache cache, PolicyConfig config, EventRecorder events, ControllerMetrics metrics, ILogger logger, int maxEvents = 50, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>Non-compliant pods found by the last pass.</summary>
     public int LastNonCompliant { get; private set; }
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var bad = new List<(PodFacts Pod, string Message)>();
+        var now = _time.GetUtcNow();
         foreach (var (_, _, pod) in cache.Pods.All())
         {
             if (pod.Terminated)
@@ -26,7 +30,7 @@ public sealed class PodAudit(ClusterCache cache, PolicyConfig config, EventRecor
                 continue;
             }
 
-            var violations = PodCompliance.Check(pod, config, cache);
+            var violations = PodCompliance.Check(pod, config, cache, now);
             if (violations.Count > 0)
             {
                 bad.Add((pod, string.Join("; ", violations.Select(v => v.Message))));

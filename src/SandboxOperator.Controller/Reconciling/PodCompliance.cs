@@ -16,15 +16,15 @@ namespace SandboxOperator.Controller.Reconciling;
 /// </summary>
 public static class PodCompliance
 {
-    /// <summary>The rules <paramref name="pod"/> breaks; empty when it complies.</summary>
-    public static IReadOnlyList<Violation> Check(PodFacts pod, PolicyConfig config, IClusterState state)
+    /// <summary>The rules <paramref name="pod"/> breaks at <paramref name="now"/> (SandboxExceptions apply until they expire); empty when it complies.</summary>
+    public static IReadOnlyList<Violation> Check(PodFacts pod, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         if (pod.View is not { } view)
         {
             return [new Violation(RuleIds.Unreadable, "pod", $"the pod cannot be read: {pod.ReadError}")];
         }
 
-        return PodVerdict.Evaluate(view, pod.Namespace, config, state).Violations;
+        return PodVerdict.Evaluate(view, pod.Namespace, config, state, now).Violations;
     }
 
     /// <summary>Whether <paramref name="pod"/> belongs to <paramref name="workload"/>: labelled with its name, or matched by its selector.</summary>

@@ -56,7 +56,7 @@ public static class WorkloadStatusBuilder
 
             total++;
             edgeFacts.Add(($"pod {pod.Name}", pod.Edge ?? new EdgePodFacts([pod.ReadError ?? "the pod could not be read"], null, null)));
-            var violations = PodCompliance.Check(pod, config, state);
+            var violations = PodCompliance.Check(pod, config, state, now);
             if (violations.Count > 0)
             {
                 issues.Add(new PodIssue(pod.Name, pod.Uid, violations[0].Message + (violations.Count > 1 ? $" (and {violations.Count - 1} more)" : "")));

@@ -23,8 +23,10 @@ public sealed class ReconcileLoop
     private long _processed;
     private volatile bool _active;
 
-    public ReconcileLoop(IReconciler reconciler, int workers, ControllerMetrics metrics, ILogger logger)
+    /// <param name="time">The clock of the queue's delays (requeue after, backoff); the system clock when null.</param>
+    public ReconcileLoop(IReconciler reconciler, int workers, ControllerMetrics metrics, ILogger logger, TimeProvider? time = null)
     {
+        Queue = new WorkQueue(time);
         _reconciler = reconciler;
         _workers = Math.Max(1, workers);
         _metrics = metrics;
@@ -34,7 +36,7 @@ public sealed class ReconcileLoop
 
     public string Name => _reconciler.Name;
 
-    public WorkQueue Queue { get; } = new();
+    public WorkQueue Queue { get; }
 
     /// <summary>Reconciles completed (any outcome except cancellation).</summary>
     public long Processed => Interlocked.Read(ref _processed);

@@ -185,7 +185,7 @@ public static class AgentWorkloadReader
         return list;
     }
 
-    private static LabelSelector? ReadSelector(JsonElement el, string path, List<FieldError> errors)
+    internal static LabelSelector? ReadSelector(JsonElement el, string path, List<FieldError> errors)
     {
         if (el.ValueKind != JsonValueKind.Object)
         {
@@ -306,7 +306,7 @@ public static class AgentWorkloadReader
         return new LabelSelectorRequirement { Key = key ?? "", Operator = op ?? "", Values = values };
     }
 
-    private static TEnum? ParseEnum<TEnum>(JsonElement el, string path, List<FieldError> errors)
+    internal static TEnum? ParseEnum<TEnum>(JsonElement el, string path, List<FieldError> errors)
         where TEnum : struct, Enum
     {
         var allowed = string.Join(", ", Enum.GetNames<TEnum>());
@@ -329,7 +329,7 @@ public static class AgentWorkloadReader
         return null;
     }
 
-    private static string? OptionalString(JsonElement obj, string prop, string path, List<FieldError> errors)
+    internal static string? OptionalString(JsonElement obj, string prop, string path, List<FieldError> errors)
     {
         if (!obj.TryGetProperty(prop, out var v) || v.ValueKind == JsonValueKind.Null)
         {
@@ -361,7 +361,7 @@ public static class AgentWorkloadReader
         return false;
     }
 
-    private static void RejectUnknown(JsonElement obj, string path, IReadOnlyList<string> known, List<FieldError> errors)
+    internal static void RejectUnknown(JsonElement obj, string path, IReadOnlyList<string> known, List<FieldError> errors)
     {
         foreach (var p in obj.EnumerateObject())
         {

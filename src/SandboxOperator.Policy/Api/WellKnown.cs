@@ -11,6 +11,10 @@ public static class WellKnown
     public const string Singular = "agentworkload";
     public const string ShortName = "aw";
     public const string Category = "agentsandbox";
+    public const string ExceptionKind = "SandboxException";
+    public const string ExceptionPlural = "sandboxexceptions";
+    public const string ExceptionSingular = "sandboxexception";
+    public const string ExceptionShortName = "sbx";
 
     /// <summary>Pod label naming the AgentWorkload that claims the pod.</summary>
     public const string WorkloadLabel = "agentsandbox.io/workload";

@@ -32,6 +32,13 @@ public sealed record PolicyConfig
     /// match are classified as an AgentWorkload of the rule's type and traits would classify them.
     /// </summary>
     public IReadOnlyList<ClassificationRule> Classification { get; init; } = [];
+    /// <summary>Groups allowed to create a SandboxException or change its spec (extend it, widen it); <c>exceptions.adminGroups</c>.</summary>
+    public IReadOnlySet<string> ExceptionAdminGroups { get; init; } = new HashSet<string>(StringComparer.Ordinal) { "system:masters" };
+    /// <summary>
+    /// Whether a SandboxException may let MCP server pods run in gVisor instead of Kata; <c>exceptions.allowMcpServers</c>.
+    /// False by default: MCP servers stay in a VM whatever an exception says.
+    /// </summary>
+    public bool ExceptionsMayReleaseMcpServers { get; init; }
 
     /// <summary>The built-in configuration.</summary>
     public static PolicyConfig Default { get; } = new();

@@ -44,7 +44,7 @@ public static class PolicyConfigLoader
         }
 
         var config = PolicyConfig.Default;
-        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups", "classification"]);
+        reader.CheckKeys(root, "", ["mode", "runtimes", "manageRuntimeClasses", "enforcedNamespaces", "excludedNamespaces", "infrastructureNamespaces", "lowTierSeccomp", "labelAdminGroups", "classification", "exceptions"]);
 
         if (reader.Scalar(root, "mode", "mode") is { } mode)
         {
@@ -92,6 +92,20 @@ public static class PolicyConfigLoader
         if (reader.StringSet(root, "labelAdminGroups") is { } admins)
         {
             config = config with { LabelAdminGroups = admins };
+        }
+
+        if (reader.Child(root, "exceptions", "exceptions") is YamlMappingNode exceptions)
+        {
+            reader.CheckKeys(exceptions, "exceptions", ["adminGroups", "allowMcpServers"]);
+            if (reader.StringSet(exceptions, "adminGroups", "exceptions.adminGroups") is { } exceptionAdmins)
+            {
+                config = config with { ExceptionAdminGroups = exceptionAdmins };
+            }
+
+            if (reader.Bool(exceptions, "allowMcpServers", "exceptions.allowMcpServers") is { } allowMcp)
+            {
+                config = config with { ExceptionsMayReleaseMcpServers = allowMcp };
+            }
         }
 
         if (reader.Child(root, "lowTierSeccomp", "lowTierSeccomp") is YamlMappingNode seccomp)

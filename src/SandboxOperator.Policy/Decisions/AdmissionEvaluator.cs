@@ -33,7 +33,7 @@ public static class AdmissionEvaluator
     /// <c>evil.example/Pod</c> is not covered.
     /// </summary>
     public static bool Covers(string group, string kind) =>
-        ReadsPods(group, kind) || (group.Length == 0 && kind == "Namespace") || (group == WellKnown.Group && kind == WellKnown.Kind);
+        ReadsPods(group, kind) || (group.Length == 0 && kind == "Namespace") || (group == WellKnown.Group && kind is WellKnown.Kind or WellKnown.ExceptionKind);
 
     /// <summary>
     /// Whether deciding <paramref name="request"/> reads the cluster state that says how a pod must run
@@ -54,7 +54,9 @@ public static class AdmissionEvaluator
     public static string? SubjectPod(AdmissionRequest request) =>
         request.Group.Length == 0 && request.Kind is "Binding" or "EphemeralContainers" ? request.Name : null;
 
-    public static AdmissionDecision Evaluate(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    /// <summary>Decides <paramref name="request"/>.</summary>
+    /// <param name="now">The time of the decision: which SandboxExceptions apply, and how far ahead a new one may expire.</param>
+    public static AdmissionDecision Evaluate(AdmissionRequest request, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         var scope = request is { Group: "", Kind: "Namespace" } ? request.Name ?? "" : request.Namespace;
         if (config.ExcludedNamespaces.Contains(scope))
@@ -70,6 +72,11 @@ public static class AdmissionEvaluator
             return EvaluateAgentWorkload(request, config, state);
         }
 
+        if (request.Group == WellKnown.Group && request.Kind == WellKnown.ExceptionKind)
+        {
+            return EvaluateException(request, config, state, now);
+        }
+
         if (request.Group.Length == 0)
         {
             switch (request.Kind)
@@ -77,9 +84,9 @@ public static class AdmissionEvaluator
                 case "Namespace":
                     return EvaluateNamespace(request, config);
                 case "Binding":
-                    return EvaluateBinding(request, config, state);
+                    return EvaluateBinding(request, config, state, now);
                 case "EphemeralContainers":
-                    return EvaluateEphemeralContainers(request, config, state);
+                    return EvaluateEphemeralContainers(request, config, state, now);
             }
         }
 
@@ -115,13 +122,13 @@ public static class AdmissionEvaluator
         // Templates are mutated only to validate them as their pods will be: no patch is built for them.
         var mutate = !isPod || (request.Operation == AdmissionOperation.Create && !request.MutationApplied);
         var prefix = isPod ? "" : "/" + string.Join('/', path);
-        var current = Assess(view, request.Namespace, mutate, isPod, prefix, config, state);
+        var current = Assess(view, request.Namespace, mutate, isPod, prefix, config, state, now);
         var violations = current.Violations;
         List<Violation>? before = null;
         if (request.Operation == AdmissionOperation.Update && request.OldObject is { } oldObject && ReadPod(oldObject, path).View is { } oldRead)
         {
             var oldView = owners is null ? oldRead : oldRead with { Owners = owners };
-            before = Assess(oldView, request.Namespace, mutate, buildPatch: false, prefix, config, state).Violations;
+            before = Assess(oldView, request.Namespace, mutate, buildPatch: false, prefix, config, state, now).Violations;
             if (isPod)
             {
                 violations = [.. violations, .. OperatorLabels.Changes(oldView, view)];
@@ -174,9 +181,9 @@ public static class AdmissionEvaluator
 
     private sealed record Assessment(PodClassification Classification, MutationResult Mutation, List<Violation> Violations);
 
-    private static Assessment Assess(PodSpecView view, string @namespace, bool mutate, bool buildPatch, string prefix, PolicyConfig config, IClusterState state)
+    private static Assessment Assess(PodSpecView view, string @namespace, bool mutate, bool buildPatch, string prefix, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
-        var classification = PodClassifier.Classify(view, @namespace, config, state);
+        var classification = ClassifyAt(view, @namespace, config, state, now);
         MutationResult mutation;
         if (mutate)
         {
@@ -244,7 +251,7 @@ public static class AdmissionEvaluator
     /// A Binding (<c>pods/binding</c> or <c>bindings</c>) puts a pod on a node without the scheduler: the node must
     /// not be in another runtime's pool, exactly as <c>spec.nodeName</c> at CREATE.
     /// </summary>
-    private static AdmissionDecision EvaluateBinding(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    private static AdmissionDecision EvaluateBinding(AdmissionRequest request, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         var mode = PodClassifier.ModeOf(request.Namespace, config, state);
         if (request.Operation != AdmissionOperation.Create)
@@ -271,7 +278,8 @@ public static class AdmissionEvaluator
 
         var runtime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : SandboxRuntime.Runc;
         var placed = pod with { NodeName = node };
-        var violations = PodValidator.ValidatePlacement(placed, runtime, request.Namespace, config, state);
+        var tolerated = ClassifyAt(pod, request.Namespace, config, state, now).ToleratedPools;
+        var violations = PodValidator.ValidatePlacement(placed, runtime, request.Namespace, tolerated, config, state);
         var warnings = PodValidator.UnknownNode(placed, state) is { } unknownNode ? [where + unknownNode] : new List<string>(0);
         var (deny, message, deniedBy) = Judge(mode, where, violations, null, warnings);
         return new AdmissionDecision
@@ -292,7 +300,7 @@ public static class AdmissionEvaluator
     /// The EphemeralContainers object of <c>pods/ephemeralcontainers</c> before Kubernetes 1.22 carries only the
     /// containers: they are judged inside the pod the state knows, and only what they add can deny.
     /// </summary>
-    private static AdmissionDecision EvaluateEphemeralContainers(AdmissionRequest request, PolicyConfig config, IClusterState state)
+    private static AdmissionDecision EvaluateEphemeralContainers(AdmissionRequest request, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         var mode = PodClassifier.ModeOf(request.Namespace, config, state);
         if (request.Operation != AdmissionOperation.Update)
@@ -314,11 +322,11 @@ public static class AdmissionEvaluator
         }
 
         var others = pod.Containers.Where(c => c.Kind != ContainerKind.EphemeralContainer).ToList();
-        var now = pod with { Containers = [.. others, .. added] };
+        var after = pod with { Containers = [.. others, .. added] };
         var then = pod with { Containers = [.. others, .. previous] };
-        var classification = PodClassifier.Classify(now, request.Namespace, config, state);
-        var runtime = now.RuntimeClassNameSet ? RuntimeResolver.Resolve(now.RuntimeClassName, config, state) : SandboxRuntime.Runc;
-        var violations = PodValidator.Validate(now, classification, runtime, request.Namespace, config, state);
+        var classification = ClassifyAt(after, request.Namespace, config, state, now);
+        var runtime = after.RuntimeClassNameSet ? RuntimeResolver.Resolve(after.RuntimeClassName, config, state) : SandboxRuntime.Runc;
+        var violations = PodValidator.Validate(after, classification, runtime, request.Namespace, config, state);
         var before = PodValidator.Validate(then, classification, runtime, request.Namespace, config, state);
         var warnings = new List<string>(classification.Warnings);
         var (deny, message, deniedBy) = Judge(mode, "", violations, before, warnings);
@@ -368,6 +376,59 @@ public static class AdmissionEvaluator
             Workload = workload.Name,
             Reasons = tier.Reasons,
             Warnings = tier.Warnings,
+        };
+    }
+
+    /// <summary>
+    /// How a pod in <paramref name="namespace"/> is classified at <paramref name="now"/>: by its workloads, labels and
+    /// namespace (<see cref="PodClassifier"/>), then the SandboxExceptions active at that time (<see cref="ExceptionGrants"/>).
+    /// </summary>
+    public static PodClassification ClassifyAt(PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state, DateTimeOffset now) =>
+        ExceptionGrants.Apply(PodClassifier.Classify(pod, @namespace, config, state), pod.Labels, @namespace, config, state, now);
+
+    /// <summary>
+    /// A SandboxException on CREATE or UPDATE: refused with 400 when it cannot be read, and with 403 (in either mode:
+    /// it is an authorization question, not a pod policy) when <see cref="ExceptionGuard"/> says the requester may not
+    /// grant it or it would expire too late. Warns when its grant cannot apply to MCP servers.
+    /// </summary>
+    private static AdmissionDecision EvaluateException(AdmissionRequest request, PolicyConfig config, IClusterState state, DateTimeOffset now)
+    {
+        var mode = PodClassifier.ModeOf(request.Namespace, config, state);
+        if (request.Operation is not (AdmissionOperation.Create or AdmissionOperation.Update) || request.SubResource is { Length: > 0 })
+        {
+            return new AdmissionDecision { Allowed = true, Mode = mode };
+        }
+
+        var (exception, errors) = SandboxExceptionReader.Read(request.Object, request.Namespace, rejectUnknownSpecFields: false);
+        if (exception is null)
+        {
+            return Unreadable(mode, "SandboxException", errors);
+        }
+
+        SandboxException? old = null;
+        if (request.Operation == AdmissionOperation.Update)
+        {
+            if (request.OldObject is not { } oldObject || SandboxExceptionReader.Read(oldObject, request.Namespace, rejectUnknownSpecFields: false).Exception is not { } o)
+            {
+                return Unreadable(mode, "SandboxException as it was", [new FieldError("oldObject", "Required value: an update must carry the readable exception as it was")]);
+            }
+
+            old = o;
+        }
+
+        var violations = ExceptionGuard.Check(exception, old, request.User ?? RequestUser.Anonymous, config, now);
+        var warnings = exception.Spec.Grant == ExceptionGrant.RunInGVisor && !config.ExceptionsMayReleaseMcpServers
+            ? new List<string> { "RunInGVisor does not apply to MCP server pods: they stay in Kata unless the policy sets exceptions.allowMcpServers" }
+            : [];
+        return new AdmissionDecision
+        {
+            Allowed = violations.Count == 0,
+            Mode = mode,
+            Reasons = [$"SandboxException {exception.Name}: {exception.Spec.Describe} until {ExceptionGrants.Format(exception.Spec.ExpiresAt)}, owner {exception.Spec.Owner}"],
+            Message = violations.Count == 0 ? null : string.Join("; ", violations.Select(v => v.Message)),
+            StatusCode = violations.Count == 0 ? 200 : 403,
+            Warnings = warnings,
+            Violations = violations,
         };
     }
 

@@ -17,5 +17,14 @@ public sealed record PodClassification(
 {
     public bool Managed => Tier is not null;
 
+    /// <summary>Whether the pod is an MCP server (by its label or a claiming MCPServer workload): no exception takes it out of Kata unless the configuration allows it.</summary>
+    public bool McpServer { get; init; }
+
+    /// <summary>Node pools a SandboxException lets the pod be placed on besides its own.</summary>
+    public IReadOnlyList<SandboxRuntime> ToleratedPools { get; init; } = [];
+
+    /// <summary>The SandboxExceptions that changed this classification, by name.</summary>
+    public IReadOnlyList<string> Exceptions { get; init; } = [];
+
     public static PodClassification Unmanaged { get; } = new(null, [], null, null, []);
 }

@@ -99,7 +99,10 @@ public static class PodClassifier
 
         return tier is null
             ? (warnings is null ? PodClassification.Unmanaged : PodClassification.Unmanaged with { Warnings = warnings })
-            : new PodClassification(tier, reasons ?? [], workload, kataBecause, (IReadOnlyList<string>?)warnings ?? []);
+            : new PodClassification(tier, reasons ?? [], workload, kataBecause, (IReadOnlyList<string>?)warnings ?? [])
+            {
+                McpServer = mcpWorkload || MarkerLabels.IsMcpServer(pod.Labels),
+            };
     }
 
     /// <summary>True when the namespace is labelled <c>agentsandbox.io/enforce=kata</c> (any case) or listed in the configuration.</summary>

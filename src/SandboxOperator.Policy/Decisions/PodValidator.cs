@@ -11,7 +11,8 @@ namespace SandboxOperator.Policy.Decisions;
 /// Kata for MCP pods and Kata-enforced namespaces; a runtime at least as strong as the tier; node-pool
 /// separation by every placement path (infrastructure namespaces exempt); on managed pods a seccomp
 /// profile other than Unconfined in effect for every container, init and ephemeral container included;
-/// and no host namespaces, privileged containers or hostPath volumes at High and Medium.
+/// and no host namespaces, privileged containers or hostPath volumes at High and Medium. A pool a SandboxException
+/// tolerates (<see cref="PodClassification.ToleratedPools"/>) is not another runtime's pool for the separation rule.
 /// </summary>
 public static class PodValidator
 {
@@ -34,7 +35,7 @@ public static class PodValidator
 
         if (!config.InfrastructureNamespaces.Contains(@namespace) && UnknownNode(pod, state) is null)
         {
-            CheckPlacement(pod, runtime, className, config, state, violations);
+            CheckPlacement(pod, runtime, className, classification.ToleratedPools, config, state, violations);
         }
 
         if (classification.Managed)
@@ -90,12 +91,13 @@ public static class PodValidator
     /// The node-pool rules alone, for a pod placed as <paramref name="pod"/> says (a binding sets its nodeName):
     /// no path onto another runtime's pool, and a path onto its own. Empty in infrastructure namespaces.
     /// </summary>
-    public static List<Violation> ValidatePlacement(PodSpecView pod, SandboxRuntime runtime, string @namespace, PolicyConfig config, IClusterState state)
+    /// <param name="toleratedPools">Pools SandboxExceptions let the pod be placed on besides its own.</param>
+    public static List<Violation> ValidatePlacement(PodSpecView pod, SandboxRuntime runtime, string @namespace, IReadOnlyList<SandboxRuntime> toleratedPools, PolicyConfig config, IClusterState state)
     {
         var violations = new List<Violation>(0);
         if (!config.InfrastructureNamespaces.Contains(@namespace) && UnknownNode(pod, state) is null)
         {
-            CheckPlacement(pod, runtime, pod.RuntimeClassNameSet ? pod.RuntimeClassName : null, config, state, violations);
+            CheckPlacement(pod, runtime, pod.RuntimeClassNameSet ? pod.RuntimeClassName : null, toleratedPools, config, state, violations);
         }
 
         return violations;
@@ -111,7 +113,7 @@ public static class PodValidator
             ? $"spec.nodeName \"{node}\": no Node objects were given, so which node pool it is in is unknown and placement was not checked; add the nodes (kubectl get nodes -o yaml) to the input to check it"
             : null;
 
-    private static void CheckPlacement(PodSpecView pod, SandboxRuntime runtime, string? className, PolicyConfig config, IClusterState state, List<Violation> violations)
+    private static void CheckPlacement(PodSpecView pod, SandboxRuntime runtime, string? className, IReadOnlyList<SandboxRuntime> toleratedPools, PolicyConfig config, IClusterState state, List<Violation> violations)
     {
         var rc = className is null ? null : state.RuntimeClass(className);
         var reach = PlacementAnalyzer.Reach(pod, rc, config, state);
@@ -123,7 +125,7 @@ public static class PodValidator
             {
                 reachesOwnPool = true;
             }
-            else
+            else if (!toleratedPools.Contains(r.Pool))
             {
                 violations.Add(new Violation(RuleIds.PoolSeparation, TierNames.LabelValue(r.Pool),
                     $"a {runtimeName} pod could land on the {PlacementAnalyzer.PoolName(r.Pool, config)}: {r.How}"));

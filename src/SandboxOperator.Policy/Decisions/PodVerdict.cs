@@ -68,10 +68,15 @@ public sealed record PodVerdict(
     /// The classification, runtime and violations alone, without the per-rule results (the audit's counting path):
     /// the pod validator's rules, the operator's own labels and the runtime handler proof of the pod's node.
     /// </summary>
+    /// <param name="now">
+    /// The time the SandboxExceptions of the namespace are applied at; null applies none (stricter, never weaker).
+    /// </param>
     public static (PodClassification Classification, SandboxRuntime Runtime, List<Violation> Violations) Evaluate(
-        PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state)
+        PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state, DateTimeOffset? now = null)
     {
-        var classification = PodClassifier.Classify(pod, @namespace, config, state);
+        var classification = now is { } at
+            ? AdmissionEvaluator.ClassifyAt(pod, @namespace, config, state, at)
+            : PodClassifier.Classify(pod, @namespace, config, state);
         var runtime = pod.RuntimeClassNameSet ? RuntimeResolver.Resolve(pod.RuntimeClassName, config, state) : SandboxRuntime.Runc;
         var violations = PodValidator.Validate(pod, classification, runtime, @namespace, config, state);
         violations.AddRange(OperatorLabels.Mismatches(pod, OperatorLabels.For(classification, runtime)));

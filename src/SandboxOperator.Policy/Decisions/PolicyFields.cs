@@ -68,12 +68,18 @@ public static class PolicyFields
         ("metadata", Metadata),
         ("spec", JsonFieldSet.Object([.. Api.AgentWorkloadReader.SpecFields.Select(f => (f, All))])));
 
+    /// <summary>A SandboxException: its name and every field of its spec that <see cref="Api.SandboxExceptionReader"/> knows, whole.</summary>
+    private static readonly JsonFieldSet SandboxException = JsonFieldSet.Object(
+        ("metadata", Metadata),
+        ("spec", JsonFieldSet.Object([.. Api.SandboxExceptionReader.SpecFields.Select(f => (f, All))])));
+
     /// <summary>
     /// The fields of an admission object of any kind that the policy reads: <see cref="Pod"/> wherever a covered
-    /// kind holds its pod, a Binding's target, an EphemeralContainers object's containers and an AgentWorkload's spec.
+    /// kind holds its pod, a Binding's target, an EphemeralContainers object's containers, and the spec of an
+    /// AgentWorkload or a SandboxException.
     /// </summary>
     public static JsonFieldSet Object { get; } = PodTemplates.Paths.Select(path => JsonFieldSet.At(path, Pod))
-        .Append(Binding).Append(EphemeralContainers).Append(AgentWorkload).Aggregate(JsonFieldSet.Union);
+        .Append(Binding).Append(EphemeralContainers).Append(AgentWorkload).Append(SandboxException).Aggregate(JsonFieldSet.Union);
 
     private static readonly Dictionary<string[], JsonFieldSet> PodsByPath = PodTemplates.Paths.ToDictionary<string[], string[], JsonFieldSet>(p => p, At, ReferenceEqualityComparer.Instance);
 

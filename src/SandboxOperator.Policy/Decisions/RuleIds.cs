@@ -20,6 +20,10 @@ public static class RuleIds
     public const string HostPath = "host-path";
     public const string OperatorLabels = "operator-labels";
     public const string NamespaceLabels = "namespace-labels";
+    /// <summary>Creating a SandboxException or changing its spec needs membership in <c>exceptions.adminGroups</c>.</summary>
+    public const string ExceptionAdmin = "exception-admin";
+    /// <summary>A SandboxException's <c>expiresAt</c> must be in the future and at most 90 days ahead.</summary>
+    public const string ExceptionExpiry = "exception-expiry";
 
     /// <summary>A bound pod's node lacks its RuntimeClass's handler (the background audit only).</summary>
     public const string RuntimeHandlerMissing = "runtime-handler-missing";
@@ -34,6 +38,7 @@ public static class RuleIds
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         KataRequired, RuntimeTooWeak, PoolSeparation, PoolUnreachable, SeccompUnconfined, SeccompMissing,
-        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, RuntimeHandlerMissing, Unreadable, StateUnknown,
+        HostNetwork, HostPid, HostIpc, Privileged, HostPath, OperatorLabels, NamespaceLabels, ExceptionAdmin, ExceptionExpiry,
+        RuntimeHandlerMissing, Unreadable, StateUnknown,
     };
 }

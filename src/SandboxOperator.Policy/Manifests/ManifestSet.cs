@@ -8,14 +8,14 @@ using SandboxOperator.Policy.State;
 namespace SandboxOperator.Policy.Manifests;
 
 /// <summary>
-/// Manifests sorted into what they are for: AgentWorkloads, Namespaces, RuntimeClasses and Nodes form the cluster
-/// state; Pods, pod controllers and AgentWorkloads are what gets evaluated; anything else is skipped with a note.
+/// Manifests sorted into what they are for: AgentWorkloads, SandboxExceptions, Namespaces, RuntimeClasses and Nodes
+/// form the cluster state; Pods, pod controllers and AgentWorkloads are what gets evaluated; anything else is skipped with a note.
 /// An object without a namespace is in <c>default</c>.
 /// </summary>
 /// <remarks>
 /// A Pod or pod controller whose pod has no <c>spec.containers</c> is partial (a kustomize patch, a test
 /// assertion): the API server would refuse it, so it is not evaluated, and a note says what to do instead.
-/// Errors about an AgentWorkload name the line of the field they are about.
+/// Errors about an AgentWorkload or a SandboxException name the line of the field they are about.
 /// </remarks>
 public sealed record ManifestSet(
     ClusterSnapshot State,
@@ -29,6 +29,7 @@ public sealed record ManifestSet(
     {
         var namespaces = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var workloads = new List<AgentWorkload>();
+        var exceptions = new List<SandboxException>();
         var runtimeClasses = new List<RuntimeClassInfo>();
         var nodes = new List<NodeInfo>();
         var targets = new List<ManifestDocument>();
@@ -50,22 +51,17 @@ public sealed record ManifestSet(
                     namespaces[doc.Name] = Labels(element);
                     break;
                 case (WellKnown.Group, WellKnown.Kind):
-                    if (doc.ApiVersion != WellKnown.ApiVersion)
-                    {
-                        errors.Add(At(doc, "apiVersion", $"AgentWorkload: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
-                        break;
-                    }
-
-                    var (workload, problems) = AgentWorkloadReader.Read(element, DefaultNamespace);
-                    if (workload is null)
-                    {
-                        var name = doc.Name is null ? "" : $" {doc.Name}";
-                        errors.AddRange(problems.Select(p => At(doc, p.Field, $"AgentWorkload{name}: {p}")));
-                    }
-                    else
+                    if (ReadOwn(doc, element, WellKnown.Kind, AgentWorkloadReader.Read, errors) is { } workload)
                     {
                         workloads.Add(workload);
                         targets.Add(doc);
+                    }
+
+                    break;
+                case (WellKnown.Group, WellKnown.ExceptionKind):
+                    if (ReadOwn(doc, element, WellKnown.ExceptionKind, SandboxExceptionReader.Read, errors) is { } exception)
+                    {
+                        exceptions.Add(exception);
                     }
 
                     break;
@@ -109,8 +105,31 @@ public sealed record ManifestSet(
         }
 
         // Without a single Node object the manifests say nothing about the cluster's nodes.
-        var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes) { KnowsNodes = nodes.Count > 0 };
+        var state = new ClusterSnapshot(namespaces, workloads, runtimeClasses, nodes, exceptions: exceptions) { KnowsNodes = nodes.Count > 0 };
         return new ManifestSet(state, targets, notes, errors);
+    }
+
+    /// <summary>
+    /// One of this project's kinds read by <paramref name="read"/>, or null with an error per problem at the line of
+    /// its field (an unserved apiVersion is one problem).
+    /// </summary>
+    private static T? ReadOwn<T>(ManifestDocument doc, JsonElement element, string kind, Func<JsonElement, string, bool, (T?, IReadOnlyList<FieldError>)> read, List<ManifestMessage> errors)
+        where T : class
+    {
+        if (doc.ApiVersion != WellKnown.ApiVersion)
+        {
+            errors.Add(At(doc, "apiVersion", $"{kind}: apiVersion \"{doc.ApiVersion}\" is not served (supported: {WellKnown.ApiVersion})"));
+            return null;
+        }
+
+        var (result, problems) = read(element, DefaultNamespace, true);
+        if (result is null)
+        {
+            var name = doc.Name is null ? "" : $" {doc.Name}";
+            errors.AddRange(problems.Select(p => At(doc, p.Field, $"{kind}{name}: {p}")));
+        }
+
+        return result;
     }
 
     private static ManifestMessage At(ManifestDocument doc, string field, string message) => new(doc.Source, doc.Lines.LineOf(field), message);

@@ -11,27 +11,19 @@ public sealed class ClusterSnapshot : IClusterState
     private readonly Dictionary<string, RuntimeClassInfo> _runtimeClasses;
     private readonly Dictionary<string, NodeInfo> _nodes;
     private readonly Dictionary<(string, string), PodSpecView> _pods;
+    private readonly Dictionary<string, List<SandboxException>> _exceptions;
 
     public ClusterSnapshot(
         IEnumerable<KeyValuePair<string, IReadOnlyDictionary<string, string>>>? namespaces = null,
         IEnumerable<AgentWorkload>? workloads = null,
         IEnumerable<RuntimeClassInfo>? runtimeClasses = null,
         IEnumerable<NodeInfo>? nodes = null,
-        IEnumerable<(string Namespace, PodSpecView Pod)>? pods = null)
+        IEnumerable<(string Namespace, PodSpecView Pod)>? pods = null,
+        IEnumerable<SandboxException>? exceptions = null)
     {
+        _exceptions = ByNamespace(exceptions, e => e.Namespace, e => e.Name);
         _namespaces = new(namespaces ?? [], StringComparer.Ordinal);
-        _workloads = new(StringComparer.Ordinal);
-        foreach (var w in workloads ?? [])
-        {
-            if (!_workloads.TryGetValue(w.Namespace, out var list))
-            {
-                _workloads[w.Namespace] = list = [];
-            }
-
-            list.RemoveAll(x => x.Name == w.Name);
-            list.Add(w);
-        }
-
+        _workloads = ByNamespace(workloads, w => w.Namespace, w => w.Name);
         _runtimeClasses = (runtimeClasses ?? []).GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         _nodes = (nodes ?? []).GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
         _pods = [];
@@ -39,6 +31,24 @@ public sealed class ClusterSnapshot : IClusterState
         {
             _pods[(ns, pod.Name ?? "")] = pod;
         }
+    }
+
+    /// <summary>Objects grouped by namespace in input order; a later object replaces an earlier one of the same name.</summary>
+    private static Dictionary<string, List<T>> ByNamespace<T>(IEnumerable<T>? items, Func<T, string> @namespace, Func<T, string> name)
+    {
+        var result = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        foreach (var item in items ?? [])
+        {
+            if (!result.TryGetValue(@namespace(item), out var list))
+            {
+                result[@namespace(item)] = list = [];
+            }
+
+            list.RemoveAll(x => name(x) == name(item));
+            list.Add(item);
+        }
+
+        return result;
     }
 
     /// <summary>An empty cluster.</summary>
@@ -56,6 +66,11 @@ public sealed class ClusterSnapshot : IClusterState
 
     public IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace) =>
         _workloads.TryGetValue(@namespace, out var list) ? list : [];
+
+    public IEnumerable<SandboxException> Exceptions => _exceptions.Values.SelectMany(e => e);
+
+    public IReadOnlyList<SandboxException> ExceptionsIn(string @namespace) =>
+        _exceptions.TryGetValue(@namespace, out var list) ? list : [];
 
     public RuntimeClassInfo? RuntimeClass(string name) => _runtimeClasses.GetValueOrDefault(name);
 

@@ -16,6 +16,9 @@ public interface IClusterState
     /// <summary>The AgentWorkloads of a namespace (empty when none).</summary>
     IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace);
 
+    /// <summary>The SandboxExceptions of a namespace (empty when none), expired ones included: whether one applies depends on the time of the decision.</summary>
+    IReadOnlyList<SandboxException> ExceptionsIn(string @namespace);
+
     /// <summary>A RuntimeClass by name, or null when not known.</summary>
     RuntimeClassInfo? RuntimeClass(string name);
 

@@ -32,11 +32,16 @@ namespace SandboxOperator.Webhook.Admission;
 /// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.
 /// One exception: <c>/mutate</c> called again for a managed pod that already carries all the cache's decision would
 /// add (the reinvocation after another plugin's change) answers from the cache; <c>/validate</c> always reads.</para>
+/// <para>SandboxExceptions come from the cache only: one created a moment ago may not apply yet (stricter, never
+/// weaker), and every decision is made at the handler's clock, so an exception stops applying at its expiresAt.</para>
 /// <para>A kind the policy does not cover is denied: the webhook configuration routes only covered kinds, so such a
 /// review means it cannot judge what it is asked to, and it does not guess "allowed".</para>
 /// </remarks>
-public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source, ILiveClusterReader? live = null, TimeSpan liveReadTimeout = default) : IAdmissionHandler
+/// <param name="time">The clock decisions are made at (which SandboxExceptions apply); the system clock when null.</param>
+public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSource source, ILiveClusterReader? live = null, TimeSpan liveReadTimeout = default, TimeProvider? time = null) : IAdmissionHandler
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>status.code of a review denied because the state cannot be trusted right now.</summary>
     public const int UnavailableCode = 503;
 
@@ -121,7 +126,7 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
 
     private AdmissionOutcome Decide(AdmissionCall call, IClusterState state)
     {
-        var decision = AdmissionEvaluator.Evaluate(call.Request, config, state);
+        var decision = AdmissionEvaluator.Evaluate(call.Request, config, state, _time.GetUtcNow());
         var request = call.Request;
         if (!AdmissionEvaluator.Covers(request.Group, request.Kind))
         {

@@ -45,7 +45,7 @@ public static class AdmissionWebhookExtensions
         services.AddHostedService<ShutdownDrain>();
         services.AddSingleton<IAdmissionHandler>(sp => new AuditLoggingAdmissionHandler(
             new MeasuredAdmissionHandler(
-                new PolicyAdmissionHandler(options.Policy, sp.GetRequiredService<IClusterStateSource>(), sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout),
+                new PolicyAdmissionHandler(options.Policy, sp.GetRequiredService<IClusterStateSource>(), sp.GetService<ILiveClusterReader>(), options.LiveReadTimeout, sp.GetService<TimeProvider>()),
                 sp.GetRequiredService<AdmissionMetrics>()),
             sp.GetRequiredService<ILogger<AuditLoggingAdmissionHandler>>()));
         services.AddSingleton(sp => new AdmissionEndpoint(

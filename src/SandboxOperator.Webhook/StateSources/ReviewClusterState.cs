@@ -42,6 +42,8 @@ public sealed class ReviewClusterState : IClusterState
     public IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace) =>
         @namespace == _namespace ? _workloads : _cache.WorkloadsIn(@namespace);
 
+    public IReadOnlyList<SandboxException> ExceptionsIn(string @namespace) => _cache.ExceptionsIn(@namespace);
+
     public RuntimeClassInfo? RuntimeClass(string name) => _cache.RuntimeClass(name);
 
     public NodeInfo? Node(string name) => _cache.Node(name);

@@ -40,13 +40,13 @@ public sealed class OperatorPostureTests(ChartRenderer chart)
         var deployment = JsonNode.Parse(KubernetesJson.Serialize(m.Operator))!.AsObject();
         var state = StateWithInternalWorkload(m.Operator.Spec.Selector.MatchLabels);
 
-        var onTemplate = AdmissionEvaluator.Evaluate(Request("apps", "Deployment", deployment), PolicyConfig.Default, state);
+        var onTemplate = AdmissionEvaluator.Evaluate(Request("apps", "Deployment", deployment), PolicyConfig.Default, state, TimeProvider.System.GetUtcNow());
         Assert.True(onTemplate.Allowed, onTemplate.Message);
         Assert.Empty(onTemplate.Violations);
 
         // The pod the ReplicaSet creates: /mutate first, then /validate on the mutated pod.
         var pod = PodFrom(deployment);
-        var mutated = AdmissionEvaluator.Evaluate(Request("", "Pod", pod), PolicyConfig.Default, state);
+        var mutated = AdmissionEvaluator.Evaluate(Request("", "Pod", pod), PolicyConfig.Default, state, TimeProvider.System.GetUtcNow());
         Assert.True(mutated.Allowed, mutated.Message);
         Assert.Equal(RiskTier.Low, mutated.Tier);
         Assert.Equal(SandboxRuntime.Runc, mutated.Runtime);
@@ -55,7 +55,7 @@ public sealed class OperatorPostureTests(ChartRenderer chart)
         Assert.DoesNotContain(mutated.Patch, op => op.Path.Contains("privileged", StringComparison.Ordinal) || op.Path.Contains("capabilities", StringComparison.Ordinal));
 
         var patched = JsonPatch.Apply(pod, mutated.Patch)!.AsObject();
-        var validated = AdmissionEvaluator.Evaluate(Request("", "Pod", patched) with { MutationApplied = true }, PolicyConfig.Default, state);
+        var validated = AdmissionEvaluator.Evaluate(Request("", "Pod", patched) with { MutationApplied = true }, PolicyConfig.Default, state, TimeProvider.System.GetUtcNow());
         Assert.True(validated.Allowed, validated.Message);
         Assert.Empty(validated.Violations);
         Assert.DoesNotContain(validated.Warnings, w => w.Contains("seccomp", StringComparison.OrdinalIgnoreCase) || w.Contains("privilege", StringComparison.OrdinalIgnoreCase));
@@ -72,7 +72,7 @@ public sealed class OperatorPostureTests(ChartRenderer chart)
         var pod = PodFrom(JsonNode.Parse(KubernetesJson.Serialize(m.Operator))!.AsObject());
         pod["spec"]!["containers"]![0]!["securityContext"]!["seccompProfile"] = new JsonObject { ["type"] = "Unconfined" };
 
-        var decision = AdmissionEvaluator.Evaluate(Request("", "Pod", pod), PolicyConfig.Default, state);
+        var decision = AdmissionEvaluator.Evaluate(Request("", "Pod", pod), PolicyConfig.Default, state, TimeProvider.System.GetUtcNow());
 
         Assert.False(decision.Allowed);
         Assert.Equal(RiskTier.Low, decision.Tier);

@@ -35,17 +35,7 @@ public sealed class PodThatSlippedInAsRuncIsReportedTests
         using var gauge = new GaugeReader(factory, "agentsandbox_noncompliant_pods");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var interval = TimeSpan.FromMinutes(5);
-        var controller = cluster.StartController(new SandboxControllerOptions
-        {
-            LeaderElection = null,
-            Policy = PolicyConfig.Default,
-            PodAuditInterval = interval,
-            ResyncPeriod = TimeSpan.FromMinutes(10),
-            Time = time,
-            Identity = "audit-test",
-        }, metrics);
-        await controller.Cache.Synced.WaitAsync(TestContext.Timeout(30));
-        await Eventually.HoldsAsync(() => controller.IsLeader, "the controller leads");
+        var controller = await cluster.StartLeadingAsync(time, interval, TimeSpan.FromMinutes(10), metrics, "audit-test");
 
         // Unclaimed when it was admitted: compliant as an unmanaged pod.
         Assert.Empty(Policy(controller, "early"));
@@ -68,35 +58,7 @@ public sealed class PodThatSlippedInAsRuncIsReportedTests
     }
 
     private static IReadOnlyList<Policy.Decisions.Violation> Policy(SandboxController controller, string pod) =>
-        Reconciling.PodCompliance.Check(controller.Cache.Pods.Get(Ns, pod)!, PolicyConfig.Default, controller.Cache);
+        Reconciling.PodCompliance.Check(controller.Cache.Pods.Get(Ns, pod)!, PolicyConfig.Default, controller.Cache, TimeProvider.System.GetUtcNow());
 
     private static IEnumerable<System.Text.Json.Nodes.JsonObject> Events(TestCluster cluster) => cluster.Server.Store.List(BuiltInResources.Events, Ns);
-
-    /// <summary>Reads one observable gauge of the meters a given factory created.</summary>
-    private sealed class GaugeReader : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private long _last = -1;
-
-        public GaugeReader(IMeterFactory factory, string name)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == factory && instrument.Name == name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Volatile.Write(ref _last, value));
-            _listener.Start();
-        }
-
-        public long Read()
-        {
-            _listener.RecordObservableInstruments();
-            return Volatile.Read(ref _last);
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -26,6 +26,19 @@ public class PolicyConfigLoaderTests
         Assert.Equal(PolicyConfig.Default.Mode, config.Mode);
         Assert.Equal(PolicyConfig.Default.LowTierSeccomp, config.LowTierSeccomp);
         Assert.Equal(PolicyConfig.Default.ExcludedNamespaces, config.ExcludedNamespaces);
+        Assert.Equal(PolicyConfig.Default.ExceptionAdminGroups, config.ExceptionAdminGroups);
+        Assert.Equal(PolicyConfig.Default.ExceptionsMayReleaseMcpServers, config.ExceptionsMayReleaseMcpServers);
+    }
+
+    [Fact]
+    public void Exception_settings_load_and_default_to_masters_only_and_MCP_servers_kept_in_Kata()
+    {
+        Assert.Equal(["system:masters"], PolicyConfig.Default.ExceptionAdminGroups);
+        Assert.False(PolicyConfig.Default.ExceptionsMayReleaseMcpServers);
+        var (config, errors) = PolicyConfigLoader.Load("exceptions:\n  adminGroups: [platform-admins, security]\n  allowMcpServers: true\n");
+        Assert.Empty(errors);
+        Assert.Equal(["platform-admins", "security"], config!.ExceptionAdminGroups.Order(StringComparer.Ordinal));
+        Assert.True(config.ExceptionsMayReleaseMcpServers);
     }
 
     [Fact]
@@ -83,6 +96,9 @@ public class PolicyConfigLoaderTests
     [InlineData("runtimes:\n  gvisor:\n    handlers: [runsc, kata-*]\n", "runtimes: kata handler \"kata-qemu\" and gvisor handler \"kata-*\" overlap")]
     [InlineData("excludedNamespaces: kube-system\n", "policy.yaml:1: excludedNamespaces: must be a list of names")]
     [InlineData("enforcedNamespaces: agents\n", "policy.yaml:1: enforcedNamespaces: must be a list of names")]
+    [InlineData("exceptions:\n  allowMcpServers: sometimes\n", "policy.yaml:2: exceptions.allowMcpServers: must be true or false, got \"sometimes\"")]
+    [InlineData("exceptions:\n  adminGroups: platform\n", "policy.yaml:2: exceptions.adminGroups: must be a list of names")]
+    [InlineData("exceptions:\n  maxDays: 365\n", "policy.yaml:2: exceptions.maxDays: unknown key (known keys: adminGroups, allowMcpServers)")]
     [InlineData("manageRuntimeClasses: maybe\n", "policy.yaml:1: manageRuntimeClasses: must be true or false, got \"maybe\"")]
     [InlineData("lowTierSeccomp: { type: Localhost }\n", "policy.yaml:1: lowTierSeccomp.localhostProfile: required when type is Localhost")]
     [InlineData("runtimes:\n  gvisor:\n    runtimeClassName: Kata_VM\n", "policy.yaml:3: runtimes.gvisor.runtimeClassName: \"Kata_VM\" is not a valid Kubernetes object name")]

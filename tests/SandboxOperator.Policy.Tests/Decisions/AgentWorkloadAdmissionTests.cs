@@ -61,6 +61,6 @@ public class AgentWorkloadAdmissionTests
         Assert.True(Evaluate(Workload("""{"type":"Nonsense"}"""), op: AdmissionOperation.Delete).Allowed);
         var status = new AdmissionRequest(AdmissionOperation.Update, WellKnown.Group, WellKnown.Kind, "tools", "w",
             JsonSerializer.SerializeToElement(Workload("""{"type":"Nonsense"}""")), SubResource: "status");
-        Assert.True(AdmissionEvaluator.Evaluate(status, PolicyConfig.Default, ClusterSnapshot.Empty).Allowed);
+        Assert.True(AdmissionEvaluator.Evaluate(status, PolicyConfig.Default, ClusterSnapshot.Empty, TestData.Now).Allowed);
     }
 }

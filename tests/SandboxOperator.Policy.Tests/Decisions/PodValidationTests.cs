@@ -206,7 +206,7 @@ public class PodValidationTests
         debug["spec"]!["ephemeralContainers"] = JsonNode.Parse("""[{"name":"dbg","image":"busybox","securityContext":{"privileged":true}}]""");
         var request = new AdmissionRequest(AdmissionOperation.Update, "", "Pod", "default", "p",
             System.Text.Json.JsonSerializer.SerializeToElement(debug), System.Text.Json.JsonSerializer.SerializeToElement(running), SubResource: "ephemeralcontainers", MutationApplied: true);
-        var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, ClusterSnapshot.Empty);
+        var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, ClusterSnapshot.Empty, TestData.Now);
         Assert.False(decision.Allowed);
         Assert.Contains("privileged ephemeral container \"dbg\"", decision.Message, StringComparison.Ordinal);
     }
@@ -218,7 +218,7 @@ public class PodValidationTests
         Assert.True(Evaluate(bad, op: AdmissionOperation.Delete).Allowed);
         Assert.True(Evaluate(bad, op: AdmissionOperation.Connect).Allowed);
         var status = new AdmissionRequest(AdmissionOperation.Update, "", "Pod", "default", "p", System.Text.Json.JsonSerializer.SerializeToElement(bad), SubResource: "status");
-        Assert.True(AdmissionEvaluator.Evaluate(status, PolicyConfig.Default, ClusterSnapshot.Empty).Allowed);
+        Assert.True(AdmissionEvaluator.Evaluate(status, PolicyConfig.Default, ClusterSnapshot.Empty, TestData.Now).Allowed);
     }
 
     [Fact]
@@ -256,7 +256,7 @@ public class PodValidationTests
     public void An_object_that_is_not_an_object_is_refused_with_a_plain_message()
     {
         var request = new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "default", "p", System.Text.Json.JsonDocument.Parse("[1]").RootElement);
-        var decision = AdmissionEvaluator.Evaluate(request, SandboxOperator.Policy.Configuration.PolicyConfig.Default, ClusterSnapshot.Empty);
+        var decision = AdmissionEvaluator.Evaluate(request, SandboxOperator.Policy.Configuration.PolicyConfig.Default, ClusterSnapshot.Empty, TestData.Now);
         Assert.Equal(400, decision.StatusCode);
         Assert.Equal("cannot read the pod: the object must be a JSON object, got a list", decision.Message);
     }

@@ -298,6 +298,54 @@ public class PolicyFieldsTests
         Assert.True(compare.Unreadable400 >= 16, compare.Summary);
     }
 
+    [Fact]
+    public void Sandbox_exceptions_decide_the_same_when_pruned()
+    {
+        var compare = new Comparison();
+        const string Selector = "\"selector\":{\"matchLabels\":{\"app\":\"x\"}}";
+        string[] specs =
+        [
+            "{" + Selector + ",\"grant\":\"RunInGVisor\",\"reason\":\"r\",\"owner\":\"o\",\"expiresAt\":\"2026-06-20T00:00:00Z\"}",
+            "{" + Selector + ",\"grant\":\"TolerateExtraPool\",\"pool\":\"GVisor\",\"reason\":\"r\",\"owner\":\"o\",\"expiresAt\":\"2026-06-20T00:00:00Z\"}",
+            "{" + Selector + ",\"grant\":\"RunInGVisor\",\"reason\":\"r\",\"owner\":\"o\",\"expiresAt\":\"2027-06-20T00:00:00Z\"}",
+            "{" + Selector + ",\"grant\":\"RunInGVisor\",\"pool\":\"Kata\",\"reason\":\"r\",\"owner\":\"o\",\"expiresAt\":\"2026-06-20T00:00:00Z\"}",
+            "{" + Selector + ",\"grant\":\"RunInGVisor\",\"reason\":\" \",\"owner\":\"o\",\"expiresAt\":\"soon\"}",
+            "{\"grant\":\"Forever\"}", "null",
+        ];
+        var random = new Random(13);
+        foreach (var spec in specs)
+        {
+            foreach (var user in new[] { new RequestUser("alice", ["system:masters"]), new RequestUser("bob", ["developers"]) })
+            {
+                var exception = SandboxExceptionObject(spec, random);
+                var other = SandboxExceptionObject(specs[random.Next(specs.Length)], random);
+                Check(compare, $"SandboxException {spec} by {user.Username}", exception, AdmissionOperation.Create, null, mutationApplied: false, ClusterSnapshot.Empty, user: user);
+                Check(compare, $"SandboxException {spec} by {user.Username}", exception, AdmissionOperation.Update, other, mutationApplied: false, ClusterSnapshot.Empty, user: user);
+            }
+        }
+
+        compare.AssertSame();
+        Assert.True(compare.Denied403 >= 4 && compare.Unreadable400 >= 6, compare.Summary);
+    }
+
+    /// <summary>A SandboxException as the API server sends it, with fields the policy does not read.</summary>
+    private static JsonObject SandboxExceptionObject(string spec, Random random)
+    {
+        var obj = new JsonObject
+        {
+            ["apiVersion"] = "agentsandbox.io/v1alpha1",
+            ["kind"] = "SandboxException",
+            ["metadata"] = JsonNode.Parse("""{"name":"e","namespace":"default","uid":"2a0c","resourceVersion":"7","generation":1,"managedFields":[{"manager":"kubectl","operation":"Apply"}]}"""),
+            ["spec"] = JsonNode.Parse(spec),
+        };
+        if (random.Next(2) == 0)
+        {
+            obj["metadata"]!["annotations"] = new JsonObject { ["kubectl.kubernetes.io/last-applied-configuration"] = "{}" };
+        }
+
+        return obj;
+    }
+
     /// <summary>An AgentWorkload as the API server sends it, with fields the policy does not read.</summary>
     private static JsonObject AgentWorkloadObject(string spec, Random random)
     {
@@ -460,8 +508,8 @@ public class PolicyFieldsTests
 
         AdmissionRequest Request(bool prune) => new(op, group, kind, ns, objName, Element(obj, prune), old is null ? null : Element(old, prune), User: user, MutationApplied: mutationApplied);
 
-        var full = AdmissionEvaluator.Evaluate(Request(prune: false), config ?? PolicyConfig.Default, state);
-        var pruned = AdmissionEvaluator.Evaluate(Request(prune: true), config ?? PolicyConfig.Default, state);
+        var full = AdmissionEvaluator.Evaluate(Request(prune: false), config ?? PolicyConfig.Default, state, TestData.Now);
+        var pruned = AdmissionEvaluator.Evaluate(Request(prune: true), config ?? PolicyConfig.Default, state, TestData.Now);
         compare.Add($"{name} [{op}{(old is null ? "" : old == obj ? " from itself" : " from another")}, mutationApplied={mutationApplied}]", full, pruned);
     }
 

@@ -31,7 +31,7 @@ public class InputFuzzTests
                 foreach (var doc in set.Targets)
                 {
                     var request = new AdmissionRequest(AdmissionOperation.Create, doc.Group, doc.Kind, doc.Namespace ?? "default", doc.Name, JsonSerializer.SerializeToElement(doc.Object));
-                    var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, set.State);
+                    var decision = AdmissionEvaluator.Evaluate(request, PolicyConfig.Default, set.State, TestData.Now);
                     Assert.True(decision.Allowed || decision.Message is { Length: > 0 });
                     decisions++;
                 }

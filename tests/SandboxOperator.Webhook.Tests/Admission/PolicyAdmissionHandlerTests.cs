@@ -130,7 +130,7 @@ public sealed class PolicyAdmissionHandlerTests
     public async Task Mutate_called_again_for_a_pod_that_holds_the_caches_decision_reads_nothing_and_validate_still_reads()
     {
         var cache = new ClusterSnapshot(namespaces: [new("tools", new Dictionary<string, string>())], workloads: [Runner]);
-        var first = AdmissionEvaluator.Evaluate(new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "p", Pod), PolicyConfig.Default, cache);
+        var first = AdmissionEvaluator.Evaluate(new AdmissionRequest(AdmissionOperation.Create, "", "Pod", "tools", "p", Pod), PolicyConfig.Default, cache, TimeProvider.System.GetUtcNow());
         var mutated = JsonSerializer.SerializeToElement(Policy.Json.JsonPatch.Apply(System.Text.Json.Nodes.JsonNode.Parse(Pod.GetRawText()), first.MutationPatch));
         var reader = new Reader([Runner]);
         var handler = new PolicyAdmissionHandler(PolicyConfig.Default, new Source(cache), reader);

@@ -19,6 +19,8 @@ internal sealed class KnownPodsState(IClusterState inner, IReadOnlyDictionary<(s
 
     public IReadOnlyList<AgentWorkload> WorkloadsIn(string @namespace) => inner.WorkloadsIn(@namespace);
 
+    public IReadOnlyList<SandboxException> ExceptionsIn(string @namespace) => inner.ExceptionsIn(@namespace);
+
     public RuntimeClassInfo? RuntimeClass(string name) => inner.RuntimeClass(name);
 
     public NodeInfo? Node(string name) => inner.Node(name);

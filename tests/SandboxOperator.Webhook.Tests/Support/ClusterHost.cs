@@ -23,6 +23,7 @@ namespace SandboxOperator.Webhook.Tests.Support;
 internal sealed class ClusterHost : IAsyncDisposable
 {
     public static readonly ResourceType AgentWorkloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
+    public static readonly ResourceType SandboxExceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural);
 
     private readonly List<IDisposable> _disposables = [];
 
@@ -47,7 +48,7 @@ internal sealed class ClusterHost : IAsyncDisposable
     /// </summary>
     public static async Task<ClusterHost> StartAsync(Func<KubeApiServer, IKubernetes, Task>? seed = null, OperatorOptions? options = null)
     {
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [AgentWorkloads] });
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [AgentWorkloads, SandboxExceptions] });
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
         var cluster = new ClusterHost(server, client, new FakeTimeProvider(DateTimeOffset.UtcNow));
         try

@@ -23,6 +23,6 @@ internal static class Core
         JsonElement? old = r["oldObject"] is { } o ? JsonSerializer.SerializeToElement(o) : null;
         var user = new RequestUser((string)r["userInfo"]!["username"]!, r["userInfo"]!["groups"]!.AsArray().Select(g => (string)g!).ToList());
         var request = new AdmissionRequest(op, (string)r["kind"]!["group"]!, (string)r["kind"]!["kind"]!, (string)r["namespace"]!, (string?)r["name"], obj, old, null, user, (bool)r["dryRun"]!, mutationApplied);
-        return AdmissionEvaluator.Evaluate(request, config ?? PolicyConfig.Default, state ?? RunningHost.Samples.Current);
+        return AdmissionEvaluator.Evaluate(request, config ?? PolicyConfig.Default, state ?? RunningHost.Samples.Current, TimeProvider.System.GetUtcNow());
     }
 }

@@ -22,7 +22,8 @@ internal static class Reviews
         string? name = null,
         bool dryRun = false,
         string user = "alice@example.com",
-        string? uid = null)
+        string? uid = null,
+        string[]? groups = null)
     {
         name ??= (string?)obj?["metadata"]?["name"] ?? (string?)oldObject?["metadata"]?["name"];
         JsonObject Gvk() => new() { ["group"] = kind.Group, ["version"] = kind.Version, ["kind"] = kind.Kind };
@@ -46,7 +47,7 @@ internal static class Reviews
                 {
                     ["username"] = user,
                     ["uid"] = "0b6e3c6c-4d2c-4a57-9d35-6f2b8c7a9e10",
-                    ["groups"] = new JsonArray("system:authenticated", "developers"),
+                    ["groups"] = new JsonArray([.. (groups ?? ["system:authenticated", "developers"]).Select(g => (JsonNode)g)]),
                 },
                 ["object"] = obj?.DeepClone(),
                 ["oldObject"] = oldObject?.DeepClone(),
