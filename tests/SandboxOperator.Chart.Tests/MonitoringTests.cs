@@ -52,7 +52,7 @@ public sealed class MonitoringTests(ChartRenderer chart)
         string[] expected =
         [
             "Admission rate", "Denials by rule", "Admission latency", "Reconcile rate", "Reconcile errors", "Work-queue depth",
-            "Workloads by tier and runtime", "Non-compliant pods", "Misconfigured pool nodes", "Certificate expires in", "Leader", "Replicas up", "Pool runtime handlers",
+            "Workloads by tier and runtime", "Non-compliant pods", "Misconfigured pool nodes", "Certificate expires in", "Leader", "Replicas up", "Pool runtime handlers", "Pods past their exception",
         ];
         Assert.Equal(expected, panels.Keys);
         Assert.Equal(["histogram_quantile(0.5,", "histogram_quantile(0.9,", "histogram_quantile(0.99,"], panels["Admission latency"].Select(e => e.Split(' ')[0]));

@@ -183,6 +183,31 @@ public sealed class ControllerScenarioTests
     }
 
     [Fact]
+    public async Task The_pod_audit_skips_excluded_namespaces_as_admission_does()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster.CreateNamespaceAsync(Ns);
+        await cluster.CreateNamespaceAsync("kube-system");
+        // kube-proxy's shape: it tolerates every taint, which breaks pool separation wherever the policy judges.
+        foreach (var ns in new[] { Ns, "kube-system" })
+        {
+            await cluster.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = "kube-proxy", NamespaceProperty = ns },
+                Spec = new V1PodSpec { Tolerations = [new V1Toleration { OperatorProperty = "Exists" }], Containers = [new V1Container { Name = "proxy", Image = "registry.k8s.io/kube-proxy:v1.30.0" }] },
+            }, ns);
+        }
+
+        var controller = cluster.StartController(Options());
+        await Eventually.HoldsAsync(() => controller.Cache.Pods.Get("kube-system", "kube-proxy") is not null && controller.Cache.Pods.Get(Ns, "kube-proxy") is not null, "both pods are cached");
+
+        Assert.Equal(1, await controller.PodAudit.RunOnceAsync(CancellationToken.None));
+        await cluster.Client.CoreV1.DeleteNamespacedPodAsync("kube-proxy", Ns);
+        await Eventually.HoldsAsync(() => controller.Cache.Pods.Get(Ns, "kube-proxy") is null, "the judged pod is gone from the cache");
+        Assert.Equal(0, await controller.PodAudit.RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Cut_watches_and_410_Gone_miss_nothing()
     {
         await using var cluster = await ClusterWithKataPoolAsync();

@@ -6,7 +6,8 @@ using SandboxOperator.Policy.Configuration;
 namespace SandboxOperator.Controller.Reconciling;
 
 /// <summary>
-/// The background audit of every cached pod, claimed by a workload or not: finds pods that started before the policy
+/// The background audit of every cached pod, claimed by a workload or not, outside the policy's excluded namespaces
+/// (no webhook judges their pods, so the audit does not either): finds pods that started before the policy
 /// or slipped past the webhook, sets <c>agentsandbox_noncompliant_pods</c> and emits a Warning Event on each such pod
 /// (deduplicated; at most <c>maxEvents</c> new ones per pass to spare the API server). Never deletes or evicts.
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class PodAudit(ClusterCache cache, PolicyConfig config, EventRecor
         var now = _time.GetUtcNow();
         foreach (var (_, _, pod) in cache.Pods.All())
         {
-            if (pod.Terminated)
+            if (pod.Terminated || config.ExcludedNamespaces.Contains(pod.Namespace))
             {
                 continue;
             }

@@ -33,11 +33,11 @@ public static class PolicyReportBuilder
     /// <summary>A node carrying a pool's label carries that pool's taint.</summary>
     public const string NodeTaintRule = "node-pool-taint";
 
-    /// <summary>The namespaces' reports, in namespace order; a namespace without running pods gets none.</summary>
+    /// <summary>The namespaces' reports, in namespace order; a namespace without running pods, or one the policy excludes (no webhook judges it), gets none.</summary>
     public static IReadOnlyList<PolicyReportContent> ForPods(IEnumerable<PodFacts> pods, PolicyConfig config, IClusterState state, ReportLimits limits)
     {
         var reports = new List<PolicyReportContent>();
-        foreach (var group in pods.Where(p => !p.Terminated).GroupBy(p => p.Namespace, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in pods.Where(p => !p.Terminated && !config.ExcludedNamespaces.Contains(p.Namespace)).GroupBy(p => p.Namespace, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var results = new List<ReportResult>();
             foreach (var pod in group.OrderBy(p => p.Name, StringComparer.Ordinal))

@@ -7,6 +7,7 @@ using SandboxOperator.Controller.Caching;
 using SandboxOperator.Controller.Reporting;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
+using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
 
 namespace SandboxOperator.Controller.Tests.Reporting;
@@ -98,6 +99,17 @@ public sealed class PolicyReportBuilderTests
         Assert.Equal(["ns", "trial"], reports.Select(r => r.Namespace));
         Assert.Equal(["a", "b"], reports[0].Results.Select(r => r.Resource.Name).Distinct());
         Assert.All(reports, r => Assert.Equal("agentsandbox", r.Name));
+    }
+
+    [Fact]
+    public void Excluded_namespaces_get_no_report_as_no_webhook_judges_their_pods()
+    {
+        // kube-proxy tolerates every taint: in a judged namespace that breaks pool-separation.
+        var judged = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "ns")], PolicyConfig.Default, State, new ReportLimits());
+        Assert.Contains(Assert.Single(judged).Results, r => r.Rule == RuleIds.PoolSeparation && r.Result == ReportOutcome.Fail);
+
+        var excluded = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "kube-system"), Pod("plain", name: "a")], PolicyConfig.Default, State, new ReportLimits());
+        Assert.Equal(["ns"], excluded.Select(r => r.Namespace));
     }
 
     [Fact]
