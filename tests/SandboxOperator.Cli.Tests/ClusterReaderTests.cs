@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
@@ -10,7 +11,7 @@ namespace SandboxOperator.Cli.Tests;
 public sealed class ClusterReaderTests
 {
     private static readonly ResourceType Workloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
-    private static readonly ResourceType Exceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, "SandboxException", ClusterReader.ExceptionPlural);
+    private static readonly ResourceType Exceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, "SandboxException", WellKnown.ExceptionPlural);
 
     private static readonly ResourceType[] Controllers =
     [
@@ -20,6 +21,8 @@ public sealed class ClusterReaderTests
         new("", "v1", "ReplicationController", "replicationcontrollers", Namespaced: true, HasStatus: true),
         new("batch", "v1", "Job", "jobs", Namespaced: true, HasStatus: true),
     ];
+
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static async Task<(KubeApiServer Server, Kubernetes Client)> StartAsync(bool exceptions)
     {
@@ -53,7 +56,7 @@ public sealed class ClusterReaderTests
         var candidate = PolicyConfig.Default with { EnforcedNamespaces = new HashSet<string> { "apps" } };
         server.Requests.Reset();
 
-        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client, pageSize: 2), PolicyConfig.Default, candidate, CancellationToken.None);
+        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client, pageSize: 2), PolicyConfig.Default, candidate, Now, CancellationToken.None);
 
         Assert.Equal(5, result.Pods);
         Assert.Equal(["web-0", "web-1", "web-2", "web-3", "web-4"], result.Rows.Select(r => r.Row.Name));
@@ -70,20 +73,41 @@ public sealed class ClusterReaderTests
         Assert.DoesNotContain(result.Notes, n => n.Contains("SandboxException", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Exceptions_are_counted_and_said_not_to_be_applied_when_their_resource_is_served()
+    [Theory]
+    [InlineData("2026-06-30T23:59:59Z", false)]
+    [InlineData("2026-07-01T00:00:00Z", true)]
+    public async Task The_clusters_exceptions_apply_until_they_expire(string now, bool newlyDenied)
     {
         var (server, client) = await StartAsync(exceptions: true);
         await using var _ = server;
         using var __ = client;
+        await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass { Metadata = new V1ObjectMeta { Name = "gvisor" }, Handler = "runsc" });
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new { apiVersion = WellKnown.ApiVersion, kind = "SandboxException", metadata = new { name = "e1", @namespace = "apps" }, spec = new { reason = "r" } },
-            WellKnown.Group, WellKnown.Version, "apps", ClusterReader.ExceptionPlural);
+            new { apiVersion = WellKnown.ApiVersion, kind = WellKnown.Kind, metadata = new { name = "coder", @namespace = "apps" }, spec = new { type = "Agent", selector = new { matchLabels = new { app = "coder" } } } },
+            WellKnown.Group, WellKnown.Version, "apps", WellKnown.Plural);
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new
+            {
+                apiVersion = WellKnown.ApiVersion,
+                kind = WellKnown.ExceptionKind,
+                metadata = new { name = "coder-gvisor", @namespace = "apps" },
+                spec = new { selector = new { matchLabels = new { app = "coder" } }, grant = "RunInGVisor", reason = "needs io_uring", owner = "team-agents", expiresAt = "2026-07-01T00:00:00Z" },
+            },
+            WellKnown.Group, WellKnown.Version, "apps", WellKnown.ExceptionPlural);
+        await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "coder-1", Labels = new Dictionary<string, string> { ["app"] = "coder" } },
+            Spec = new V1PodSpec { RuntimeClassName = "gvisor", Containers = [new V1Container { Name = "c", Image = "x" }] },
+        }, "apps");
+        var audit = PolicyConfig.Default with { Mode = EnforcementMode.Audit };
 
-        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), PolicyConfig.Default, PolicyConfig.Default, CancellationToken.None);
+        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), audit, PolicyConfig.Default, DateTimeOffset.Parse(now, CultureInfo.InvariantCulture), CancellationToken.None);
 
-        Assert.Empty(result.Rows);
-        Assert.Equal(5, result.Evaluated);
-        Assert.Contains("1 SandboxException(s) exist; this comparison does not apply them, so pods they except are judged as if they had none, under both configurations", result.Notes);
+        // Before its expiry the exception lets the Agent's pod run in gVisor when the candidate enforces what the current configuration audits; from then on
+        // the candidate denies it as the Kata pod it is.
+        Assert.Equal(newlyDenied, result.Rows.Any(r => r.Row.Name == "coder-1" && r.Row.NewDenial));
+        Assert.Equal(6, result.Pods);
+        Assert.DoesNotContain(result.Notes, n => n.Contains("SandboxException", StringComparison.Ordinal));
+        Assert.Equal(1, server.Requests.Count(ApiVerb.List, WellKnown.ExceptionPlural));
     }
 }

@@ -18,6 +18,8 @@ public sealed class PolicyReportBuilderTests
     private const string Fail = "fail";
     private const string Warn = "warn";
 
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static readonly IReadOnlyDictionary<string, string> KataPool = new Dictionary<string, string> { ["agentsandbox.io/pool"] = "kata" };
 
     private static readonly ClusterSnapshot State = new(
@@ -59,7 +61,7 @@ public sealed class PolicyReportBuilderTests
     public void A_pod_gets_one_result_per_applicable_rule(string scenario, string[] expected)
     {
         var pod = Pod(scenario);
-        var reports = PolicyReportBuilder.ForPods([pod], PolicyConfig.Default, State, new ReportLimits());
+        var reports = PolicyReportBuilder.ForPods([pod], PolicyConfig.Default, State, new ReportLimits(), Now);
 
         var report = Assert.Single(reports);
         Assert.Equal(pod.Namespace, report.Namespace);
@@ -72,7 +74,7 @@ public sealed class PolicyReportBuilderTests
     [Fact]
     public void A_failure_says_why_and_names_the_workload_tier_runtime_and_mode()
     {
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("trial-agent-without-class")], PolicyConfig.Default, State, new ReportLimits()));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("trial-agent-without-class")], PolicyConfig.Default, State, new ReportLimits(), Now));
 
         var weak = report.Results.Single(r => r.Rule == "runtime-too-weak");
         Assert.StartsWith("AgentWorkload agent is High and needs runtimeClassName \"kata\"", weak.Message, StringComparison.Ordinal);
@@ -93,7 +95,7 @@ public sealed class PolicyReportBuilderTests
     {
         var done = Pod("plain", name: "finished") with { Phase = "Succeeded" };
         var onlyDone = Pod("plain", name: "batch", ns: "jobs") with { Phase = "Failed" };
-        var reports = PolicyReportBuilder.ForPods([Pod("plain", name: "b"), Pod("trial-agent-without-class"), done, Pod("plain", name: "a"), onlyDone], PolicyConfig.Default, State, new ReportLimits());
+        var reports = PolicyReportBuilder.ForPods([Pod("plain", name: "b"), Pod("trial-agent-without-class"), done, Pod("plain", name: "a"), onlyDone], PolicyConfig.Default, State, new ReportLimits(), Now);
 
         Assert.Equal(["ns", "trial"], reports.Select(r => r.Namespace));
         Assert.Equal(["a", "b"], reports[0].Results.Select(r => r.Resource.Name).Distinct());
@@ -105,7 +107,7 @@ public sealed class PolicyReportBuilderTests
     {
         // 13 results of the compliant pod (passes) before the 12 of the failing one (2 failures, 10 passes).
         var limits = new ReportLimits { MaxResults = 5, MaxMessageLength = 20 };
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "a"), Pod("agent-without-class", name: "b")], PolicyConfig.Default, State, limits));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "a"), Pod("agent-without-class", name: "b")], PolicyConfig.Default, State, limits, Now));
 
         Assert.Equal(["b/runtime-too-weak=Fail", "b/operator-labels=Fail", "a/kata-required=Pass", "a/runtime-too-weak=Pass", "a/pool-separation=Pass"],
             report.Results.Select(r => $"{r.Resource.Name}/{r.Rule}={r.Result}"));
@@ -161,7 +163,7 @@ public sealed class PolicyReportBuilderTests
     [Fact]
     public void Only_a_report_that_says_something_else_is_written_again()
     {
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("privileged-agent")], PolicyConfig.Default, State, new ReportLimits()));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("privileged-agent")], PolicyConfig.Default, State, new ReportLimits(), Now));
         // As the API server returns it: our fields parsed back, with metadata and a field of a newer schema.
         var stored = JsonNode.Parse(report.Body().ToJsonString())!.AsObject();
         stored["metadata"] = new JsonObject { ["name"] = "agentsandbox", ["resourceVersion"] = "42" };
@@ -169,7 +171,7 @@ public sealed class PolicyReportBuilderTests
 
         Assert.False(PolicyReportWriter.Differs(stored, report));
 
-        var fixedPod = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "privileged-agent")], PolicyConfig.Default, State, new ReportLimits()));
+        var fixedPod = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "privileged-agent")], PolicyConfig.Default, State, new ReportLimits(), Now));
         Assert.True(PolicyReportWriter.Differs(stored, fixedPod));
 
         var bounded = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = 100 });
