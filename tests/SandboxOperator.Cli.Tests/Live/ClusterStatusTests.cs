@@ -95,6 +95,53 @@ public sealed class ClusterStatusTests
         Assert.False(broken.Compliant);
     }
 
+    [Theory]
+    [InlineData("2026-06-30T23:59:59Z", true)]
+    [InlineData("2026-07-01T00:00:00Z", false)]
+    public void Status_and_why_apply_the_exception_that_covers_a_pod_until_it_expires(string now, bool excepted)
+    {
+        var state = new ClusterSnapshot(
+            namespaces: [new("ns", new Dictionary<string, string>())],
+            workloads: [new AgentWorkload("ns", "agent", new AgentWorkloadSpec { Type = WorkloadType.Agent })],
+            runtimeClasses: [new RuntimeClassInfo("gvisor", "runsc", new Dictionary<string, string> { ["agentsandbox.io/pool"] = "gvisor" }, [new("agentsandbox.io/pool", "Equal", "gvisor", "NoSchedule")])],
+            exceptions:
+            [
+                new SandboxException("ns", "agent-gvisor", new SandboxExceptionSpec
+                {
+                    Selector = new LabelSelector { MatchLabels = new() { [WellKnown.WorkloadLabel] = "agent" } },
+                    Grant = ExceptionGrant.RunInGVisor,
+                    Reason = "needs io_uring",
+                    Owner = "team-agents",
+                    ExpiresAt = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero),
+                }),
+            ]);
+        var pod = Pod("ns", "agent-0", """{"agentsandbox.io/workload":"agent","agentsandbox.io/tier":"medium","agentsandbox.io/runtime":"gvisor"}""", "gvisor", reasons: true);
+        var at = DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture);
+
+        var status = ClusterStatus.Build(null, PolicyConfig.Default, state, [pod], at);
+        var why = PodExplanation.Explain(pod, PolicyConfig.Default, state, at);
+
+        var text = new StringWriter();
+        why.WriteTable(text, "ConfigMap x/y");
+        if (excepted)
+        {
+            Assert.Empty(status.NonCompliantPods.Select(p => $"{string.Join(",", p.Rules)}: {p.Message}"));
+            Assert.Equal(["Medium gvisor 1"], status.Pods.Select(t => $"{t.Tier} {t.Runtime} {t.Count}"));
+            Assert.True(why.Compliant, why.Verdict);
+            Assert.Equal([new ExceptionLine("agent-gvisor", "RunInGVisor", "team-agents", new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), "needs io_uring")], why.Exceptions);
+            Assert.Contains("Exception: agent-gvisor: RunInGVisor, owner team-agents, until 2026-07-01T00:00:00Z (needs io_uring)", text.ToString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(["ns/agent-0 runtime-too-weak,operator-labels"], status.NonCompliantPods.Select(p => $"{p.Namespace}/{p.Name} {string.Join(",", p.Rules)}"));
+            Assert.Equal(["High gvisor 1"], status.Pods.Select(t => $"{t.Tier} {t.Runtime} {t.Count}"));
+            Assert.Equal(["runtime-too-weak", "operator-labels"], why.DeniedBy);
+            Assert.Empty(why.Exceptions);
+            Assert.Contains("SandboxException agent-gvisor (run in gVisor instead of Kata, owner team-agents) expired at 2026-07-01T00:00:00Z and no longer applies", why.Warnings);
+            Assert.Contains("Warnings:  SandboxException agent-gvisor", text.ToString(), StringComparison.Ordinal);
+        }
+    }
+
     private static LivePod Pod(string ns, string name, string labels, string? runtimeClass, bool reasons = false)
     {
         var cls = runtimeClass is null ? "" : $"\"runtimeClassName\":\"{runtimeClass}\",";

@@ -181,6 +181,36 @@ public sealed class PolicyReportBuilderTests
         Assert.True(PolicyReportWriter.Differs(stored, cut)); // the annotation with the omitted count is missing
     }
 
+    [Theory]
+    [InlineData("2026-06-30T23:59:59Z", "pass", "Medium")]
+    [InlineData("2026-07-01T00:00:00Z", "fail", "High")]
+    public void An_exception_passes_its_pods_until_it_expires(string now, string expected, string tier)
+    {
+        var gvisorPool = new Dictionary<string, string> { ["agentsandbox.io/pool"] = "gvisor" };
+        var state = new ClusterSnapshot(
+            namespaces: [new("ns", new Dictionary<string, string>())],
+            workloads: [new AgentWorkload("ns", "agent", new AgentWorkloadSpec { Type = WorkloadType.Agent })],
+            runtimeClasses: [new RuntimeClassInfo("gvisor", "runsc", gvisorPool, [new("agentsandbox.io/pool", "Equal", "gvisor", "NoSchedule")])],
+            nodes: [new NodeInfo("gvisor-1", gvisorPool, [new NodeTaint("agentsandbox.io/pool", "gvisor", "NoSchedule")])],
+            exceptions:
+            [
+                new SandboxException("ns", "agent-gvisor", new SandboxExceptionSpec
+                {
+                    Selector = new LabelSelector { MatchLabels = new() { [WellKnown.WorkloadLabel] = "agent" } },
+                    Grant = ExceptionGrant.RunInGVisor,
+                    Reason = "needs io_uring",
+                    Owner = "team-agents",
+                    ExpiresAt = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero),
+                }),
+            ]);
+
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("gvisor-agent")], PolicyConfig.Default, state, new ReportLimits(), DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture)));
+
+        var weak = report.Results.Single(r => r.Rule == "runtime-too-weak");
+        Assert.Equal(expected, weak.Result.ToString().ToLowerInvariant());
+        Assert.Contains(new KeyValuePair<string, string>("tier", tier), weak.Properties);
+    }
+
     private static PodFacts Pod(string scenario, string? name = null, string? ns = null)
     {
         if (scenario == "unreadable")
@@ -211,6 +241,11 @@ public sealed class PolicyReportBuilderTests
                 break;
             case "agent-without-class" or "trial-agent-without-class":
                 labels[WellKnown.WorkloadLabel] = "agent";
+                break;
+            case "gvisor-agent":
+                labels[WellKnown.WorkloadLabel] = "agent";
+                spec.RuntimeClassName = "gvisor";
+                AdmittedStatement.Apply(pod, "gvisor");
                 break;
             case "plain":
                 break;
