@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
@@ -11,7 +10,6 @@ namespace SandboxOperator.Cli.Tests;
 public sealed class ClusterReaderTests
 {
     private static readonly ResourceType Workloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
-    private static readonly ResourceType Exceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, "SandboxException", WellKnown.ExceptionPlural);
 
     private static readonly ResourceType[] Controllers =
     [
@@ -26,7 +24,7 @@ public sealed class ClusterReaderTests
 
     private static async Task<(KubeApiServer Server, Kubernetes Client)> StartAsync(bool exceptions)
     {
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [Workloads, .. Controllers, .. exceptions ? [Exceptions] : Array.Empty<ResourceType>()] });
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [Workloads, .. Controllers, .. exceptions ? [ExceptedPod.Exceptions] : Array.Empty<ResourceType>()] });
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "apps" } });
         await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass
@@ -74,34 +72,17 @@ public sealed class ClusterReaderTests
     }
 
     [Theory]
-    [InlineData("2026-06-30T23:59:59Z", false)]
-    [InlineData("2026-07-01T00:00:00Z", true)]
-    public async Task The_clusters_exceptions_apply_until_they_expire(string now, bool newlyDenied)
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    public async Task The_clusters_exceptions_apply_until_they_expire(int secondsFromExpiry, bool newlyDenied)
     {
         var (server, client) = await StartAsync(exceptions: true);
         await using var _ = server;
         using var __ = client;
-        await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass { Metadata = new V1ObjectMeta { Name = "gvisor" }, Handler = "runsc" });
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new { apiVersion = WellKnown.ApiVersion, kind = WellKnown.Kind, metadata = new { name = "coder", @namespace = "apps" }, spec = new { type = "Agent", selector = new { matchLabels = new { app = "coder" } } } },
-            WellKnown.Group, WellKnown.Version, "apps", WellKnown.Plural);
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new
-            {
-                apiVersion = WellKnown.ApiVersion,
-                kind = WellKnown.ExceptionKind,
-                metadata = new { name = "coder-gvisor", @namespace = "apps" },
-                spec = new { selector = new { matchLabels = new { app = "coder" } }, grant = "RunInGVisor", reason = "needs io_uring", owner = "team-agents", expiresAt = "2026-07-01T00:00:00Z" },
-            },
-            WellKnown.Group, WellKnown.Version, "apps", WellKnown.ExceptionPlural);
-        await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
-        {
-            Metadata = new V1ObjectMeta { Name = "coder-1", Labels = new Dictionary<string, string> { ["app"] = "coder" } },
-            Spec = new V1PodSpec { RuntimeClassName = "gvisor", Containers = [new V1Container { Name = "c", Image = "x" }] },
-        }, "apps");
+        await ExceptedPod.CreateAsync(client, "apps");
         var audit = PolicyConfig.Default with { Mode = EnforcementMode.Audit };
 
-        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), audit, PolicyConfig.Default, DateTimeOffset.Parse(now, CultureInfo.InvariantCulture), CancellationToken.None);
+        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), audit, PolicyConfig.Default, ExceptedPod.ExpiresAt.AddSeconds(secondsFromExpiry), CancellationToken.None);
 
         // Before its expiry the exception lets the Agent's pod run in gVisor when the candidate enforces what the current configuration audits; from then on
         // the candidate denies it as the Kata pod it is.

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -94,39 +93,22 @@ public sealed class LiveCommandTests
     }
 
     [Theory]
-    [InlineData("2026-06-30T23:59:59Z", true)]
-    [InlineData("2026-07-01T00:00:00Z", false)]
-    public async Task Why_reads_the_clusters_exceptions_and_names_the_one_that_applies_until_it_expires(string now, bool applies)
+    [InlineData(-1, true)]
+    [InlineData(0, false)]
+    public async Task Why_reads_the_clusters_exceptions_and_names_the_one_that_applies_until_it_expires(int secondsFromExpiry, bool applies)
     {
         await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions
         {
             AdditionalResources =
             [
                 ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural),
-                ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.ExceptionKind, WellKnown.ExceptionPlural),
+                ExceptedPod.Exceptions,
             ],
         });
         using (var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url }))
         {
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "apps" } });
-            await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass { Metadata = new V1ObjectMeta { Name = "gvisor" }, Handler = "runsc" });
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-                new { apiVersion = WellKnown.ApiVersion, kind = WellKnown.Kind, metadata = new { name = "coder", @namespace = "apps" }, spec = new { type = "Agent", selector = new { matchLabels = new { app = "coder" } } } },
-                WellKnown.Group, WellKnown.Version, "apps", WellKnown.Plural);
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-                new
-                {
-                    apiVersion = WellKnown.ApiVersion,
-                    kind = WellKnown.ExceptionKind,
-                    metadata = new { name = "coder-gvisor", @namespace = "apps" },
-                    spec = new { selector = new { matchLabels = new { app = "coder" } }, grant = "RunInGVisor", reason = "needs io_uring", owner = "team-agents", expiresAt = "2026-07-01T00:00:00Z" },
-                },
-                WellKnown.Group, WellKnown.Version, "apps", WellKnown.ExceptionPlural);
-            await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
-            {
-                Metadata = new V1ObjectMeta { Name = "coder-1", Labels = new Dictionary<string, string> { ["app"] = "coder" } },
-                Spec = new V1PodSpec { RuntimeClassName = "gvisor", Containers = [new V1Container { Name = "c", Image = "x" }] },
-            }, "apps");
+            await ExceptedPod.CreateAsync(client, "apps");
         }
 
         using var files = new TempFiles();
@@ -135,7 +117,7 @@ public sealed class LiveCommandTests
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
 
         await LiveCommands.WhyAsync(["pod/coder-1"], new KubeFlags(kubeconfig, null, null), new PolicySource(policy, "x", "y"), "json", stdout, stderr,
-            _ => null, new FixedTime(DateTimeOffset.Parse(now, CultureInfo.InvariantCulture)), CancellationToken.None);
+            _ => null, new FixedTime(ExceptedPod.ExpiresAt.AddSeconds(secondsFromExpiry)), CancellationToken.None);
 
         Assert.Equal("", stderr.ToString());
         var pod = JsonNode.Parse(stdout.ToString())!["pod"]!;
@@ -146,7 +128,7 @@ public sealed class LiveCommandTests
             Assert.Equal("pass", (string?)weak["result"]);
             var exception = Assert.Single(pod["exceptions"]!.AsArray())!;
             Assert.Equal(("coder-gvisor", "RunInGVisor", "team-agents", "needs io_uring"), ((string?)exception["name"], (string?)exception["grant"], (string?)exception["owner"], (string?)exception["reason"]));
-            Assert.Equal(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero), exception["expiresAt"]!.GetValue<DateTimeOffset>());
+            Assert.Equal(ExceptedPod.ExpiresAt, exception["expiresAt"]!.GetValue<DateTimeOffset>());
         }
         else
         {
