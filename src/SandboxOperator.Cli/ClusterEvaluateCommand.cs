@@ -1,4 +1,5 @@
 using System.Net;
+using SandboxOperator.Cli.Live;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Manifests;
 
@@ -18,7 +19,8 @@ internal static class ClusterEvaluateCommand
     public const string DefaultConfigMap = "sandbox-operator-config";
     public const string ConfigKey = "policy.yaml";
 
-    public sealed record Options(string? CandidatePath, string Output, string? Kubeconfig, string? Context, string OperatorNamespace, string ConfigMap, int PageSize = 500);
+    /// <param name="Now">The time the cluster's SandboxExceptions are applied at; null: the current time.</param>
+    public sealed record Options(string? CandidatePath, string Output, string? Kubeconfig, string? Context, string OperatorNamespace, string ConfigMap, int PageSize = 500, DateTimeOffset? Now = null);
 
     public static async Task<int> RunAsync(Options options, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -54,7 +56,9 @@ internal static class ClusterEvaluateCommand
 
         try
         {
-            var reader = new ClusterReader(ClusterReader.Connect(options.Kubeconfig, options.Context), options.PageSize);
+            var kube = KubeContext.Connect(new KubeFlags(options.Kubeconfig, options.Context, null), Environment.GetEnvironmentVariable);
+            using var client = (IDisposable)kube.Client;
+            var reader = new ClusterReader(kube.Client, options.PageSize);
             var configSource = $"ConfigMap {options.OperatorNamespace}/{options.ConfigMap} key {ConfigKey}";
             if (await reader.ConfigMapKeyAsync(options.OperatorNamespace, options.ConfigMap, ConfigKey, ct).ConfigureAwait(false) is not { } text)
             {
@@ -67,7 +71,7 @@ internal static class ClusterEvaluateCommand
                 return EvaluateCommand.BadInput;
             }
 
-            var report = await CompareAsync(reader, current, candidate, ct).ConfigureAwait(false);
+            var report = await CompareAsync(reader, current, candidate, options.Now ?? TimeProvider.System.GetUtcNow(), ct).ConfigureAwait(false);
             report = report with { CurrentSource = configSource, CandidateSource = candidateSource };
             foreach (var note in report.Notes)
             {
@@ -82,7 +86,7 @@ internal static class ClusterEvaluateCommand
             });
             return report.Rows.Any(r => r.Row.NewDenial) ? EvaluateCommand.Denied : EvaluateCommand.Allowed;
         }
-        catch (ClusterReadException e)
+        catch (Exception e) when (e is ClusterReadException or CliException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return EvaluateCommand.BadInput;
@@ -94,12 +98,16 @@ internal static class ClusterEvaluateCommand
         }
     }
 
-    /// <summary>Reads the cluster and runs the comparison; what the report shows, without its configuration sources.</summary>
-    public static async Task<WhatIfResult> CompareAsync(ClusterReader reader, PolicyConfig current, PolicyConfig candidate, CancellationToken ct)
+    /// <summary>
+    /// Reads the cluster and runs the comparison; what the report shows, without its configuration sources. The
+    /// cluster's SandboxExceptions apply, under both configurations, as they do at <paramref name="now"/>.
+    /// </summary>
+    public static async Task<WhatIfResult> CompareAsync(ClusterReader reader, PolicyConfig current, PolicyConfig candidate, DateTimeOffset now, CancellationToken ct)
     {
         var notes = new List<string>();
 
-        // The state decisions read: namespaces, AgentWorkloads, RuntimeClasses and nodes (small, kept whole).
+        // The state decisions read: namespaces, AgentWorkloads, SandboxExceptions, RuntimeClasses and nodes (small, kept
+        // whole). A cluster without the SandboxException CRD has none.
         var stateDocs = new List<ManifestDocument>();
         var overheads = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         await foreach (var d in reader.NamespacesAsync(ct).ConfigureAwait(false))
@@ -112,6 +120,7 @@ internal static class ClusterEvaluateCommand
             stateDocs.Add(d);
         }
 
+        stateDocs.AddRange(await reader.ExceptionsAsync(ct).ConfigureAwait(false) ?? []);
         await foreach (var d in reader.RuntimeClassesAsync(ct).ConfigureAwait(false))
         {
             stateDocs.Add(d);
@@ -131,13 +140,7 @@ internal static class ClusterEvaluateCommand
         notes.AddRange(set.Errors.Select(e => $"not evaluated: {e.Message}"));
         stateDocs.Clear();
 
-        var exceptions = await reader.CountExceptionsAsync(ct).ConfigureAwait(false);
-        if (exceptions is > 0)
-        {
-            notes.Add($"{exceptions} SandboxException(s) exist; this comparison does not apply them, so pods they except are judged as if they had none, under both configurations");
-        }
-
-        var tally = new WhatIfTally(current, candidate, set.State, TimeProvider.System.GetUtcNow());
+        var tally = new WhatIfTally(current, candidate, set.State, now);
         foreach (var workload in set.Targets)
         {
             tally.AddController(workload);

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
-using k8s.Exceptions;
 using k8s.Models;
 using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Manifests;
@@ -22,31 +21,8 @@ namespace SandboxOperator.Cli;
 /// </remarks>
 internal sealed class ClusterReader(IKubernetes client, int pageSize = 500)
 {
-    /// <summary>The SandboxException resource, when its CRD is installed.</summary>
-    public const string ExceptionPlural = "sandboxexceptions";
-
     /// <summary>The pod controllers, owners before what they own (CronJob before Job, Deployment before ReplicaSet).</summary>
     public static readonly string[] ControllerKinds = ["CronJob", "Deployment", "StatefulSet", "DaemonSet", "ReplicationController", "ReplicaSet", "Job"];
-
-    /// <summary>A client for <paramref name="kubeconfig"/> (default: $KUBECONFIG, then ~/.kube/config) and <paramref name="context"/>.</summary>
-    public static IKubernetes Connect(string? kubeconfig, string? context)
-    {
-        var path = kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        path ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        if (!File.Exists(path))
-        {
-            throw new ClusterReadException($"kubeconfig {path}: no such file (pass --kubeconfig or set KUBECONFIG)");
-        }
-
-        try
-        {
-            return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path, currentContext: context));
-        }
-        catch (Exception e) when (e is KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException)
-        {
-            throw new ClusterReadException($"kubeconfig {path}: {e.Message}");
-        }
-    }
 
     /// <summary>One key of a ConfigMap, or null when the ConfigMap or the key does not exist.</summary>
     public async Task<string?> ConfigMapKeyAsync(string @namespace, string name, string key, CancellationToken ct)
@@ -82,20 +58,20 @@ internal sealed class ClusterReader(IKubernetes client, int pageSize = 500)
     public IAsyncEnumerable<ManifestDocument> AgentWorkloadsAsync(CancellationToken ct) => CustomAsync(WellKnown.Plural, ct);
 
     /// <summary>
-    /// SandboxExceptions, or null when the cluster does not serve them (their CRD is not installed: the API server
-    /// answers 404 for the resource).
+    /// The SandboxExceptions of every namespace, read whole (they are few), or null when the cluster does not serve them
+    /// (their CRD is not installed: the API server answers 404 for the resource).
     /// </summary>
-    public async Task<int?> CountExceptionsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ManifestDocument>?> ExceptionsAsync(CancellationToken ct)
     {
+        var exceptions = new List<ManifestDocument>();
         try
         {
-            var count = 0;
-            await foreach (var _ in CustomAsync(ExceptionPlural, ct).ConfigureAwait(false))
+            await foreach (var doc in CustomAsync(WellKnown.ExceptionPlural, ct).ConfigureAwait(false))
             {
-                count++;
+                exceptions.Add(doc);
             }
 
-            return count;
+            return exceptions;
         }
         catch (ClusterReadException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {

@@ -13,7 +13,7 @@ var config = new Option<string?>("--config") { Description = "Policy configurati
 var output = new Option<string>("--output", "-o") { Description = "table, json or yaml.", DefaultValueFactory = _ => "table" };
 var now = new Option<DateTimeOffset?>("--now")
 {
-    Description = "Evaluate as of this RFC 3339 time (default: the current time); SandboxExceptions in the input apply until their expiresAt.",
+    Description = "Evaluate as of this RFC 3339 time (default: the current time); SandboxExceptions in the input (with --cluster: in the cluster) apply until their expiresAt.",
     CustomParser = result =>
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
@@ -28,7 +28,7 @@ var now = new Option<DateTimeOffset?>("--now")
 };
 
 var cluster = new Option<bool>("--cluster") { Description = "What-if: read the live cluster (read-only) and report what the candidate configuration (--config) would change compared with the operator's configuration in the cluster." };
-var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --cluster: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)." };
+var kubeconfig = new Option<string?>("--kubeconfig") { Description = "With --cluster: the kubeconfig file (default: the files of $KUBECONFIG, merged as kubectl does, then ~/.kube/config)." };
 var context = new Option<string?>("--context") { Description = "With --cluster: the kubeconfig context (default: its current context)." };
 var operatorNamespace = new Option<string>("--operator-namespace")
 {
@@ -73,7 +73,7 @@ evaluate.SetAction(parse =>
 
     return ClusterEvaluateCommand.RunAsync(
         new ClusterEvaluateCommand.Options(parse.GetValue(config), parse.GetValue(output) ?? "table", parse.GetValue(kubeconfig), parse.GetValue(context),
-            parse.GetValue(operatorNamespace)!, parse.GetValue(operatorConfigMap)!, parse.GetValue(chunkSize)),
+            parse.GetValue(operatorNamespace)!, parse.GetValue(operatorConfigMap)!, parse.GetValue(chunkSize), parse.GetValue(now)),
         Console.Out,
         Console.Error,
         CancellationToken.None).GetAwaiter().GetResult();
@@ -130,14 +130,14 @@ var why = new Command("why", "Explain a running pod's sandbox decision: tier and
     target, liveKubeconfig, liveContext, ns, liveOperatorNamespace, liveOperatorConfigMap, liveConfig, liveOutput,
 };
 why.SetAction((parse, ct) => LiveCommands.WhyAsync(parse.GetValue(target) ?? [], Flags(parse), Policy(parse), parse.GetValue(liveOutput) ?? "table",
-    Console.Out, Console.Error, Environment.GetEnvironmentVariable, ct));
+    Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System, ct));
 
 var status = new Command("status", "Summarise the cluster's sandboxes: node pools, RuntimeClasses and handlers, AgentWorkloads and pods by tier, non-compliant pods.")
 {
     liveKubeconfig, liveContext, ns, liveOperatorNamespace, liveOperatorConfigMap, liveConfig, liveOutput,
 };
 status.SetAction((parse, ct) => LiveCommands.StatusAsync(Flags(parse), Policy(parse), parse.GetValue(liveOutput) ?? "table",
-    Console.Out, Console.Error, Environment.GetEnvironmentVariable, ct));
+    Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System, ct));
 
 var plugin = InvokedName.IsPlugin(InvokedName.Current());
 var root = plugin

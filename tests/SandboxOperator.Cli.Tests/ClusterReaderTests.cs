@@ -10,7 +10,6 @@ namespace SandboxOperator.Cli.Tests;
 public sealed class ClusterReaderTests
 {
     private static readonly ResourceType Workloads = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural);
-    private static readonly ResourceType Exceptions = ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, "SandboxException", ClusterReader.ExceptionPlural);
 
     private static readonly ResourceType[] Controllers =
     [
@@ -21,9 +20,11 @@ public sealed class ClusterReaderTests
         new("batch", "v1", "Job", "jobs", Namespaced: true, HasStatus: true),
     ];
 
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static async Task<(KubeApiServer Server, Kubernetes Client)> StartAsync(bool exceptions)
     {
-        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [Workloads, .. Controllers, .. exceptions ? [Exceptions] : Array.Empty<ResourceType>()] });
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { AdditionalResources = [Workloads, .. Controllers, .. exceptions ? [ExceptedPod.Exceptions] : Array.Empty<ResourceType>()] });
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url });
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "apps" } });
         await client.NodeV1.CreateRuntimeClassAsync(new V1RuntimeClass
@@ -53,7 +54,7 @@ public sealed class ClusterReaderTests
         var candidate = PolicyConfig.Default with { EnforcedNamespaces = new HashSet<string> { "apps" } };
         server.Requests.Reset();
 
-        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client, pageSize: 2), PolicyConfig.Default, candidate, CancellationToken.None);
+        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client, pageSize: 2), PolicyConfig.Default, candidate, Now, CancellationToken.None);
 
         Assert.Equal(5, result.Pods);
         Assert.Equal(["web-0", "web-1", "web-2", "web-3", "web-4"], result.Rows.Select(r => r.Row.Name));
@@ -70,20 +71,24 @@ public sealed class ClusterReaderTests
         Assert.DoesNotContain(result.Notes, n => n.Contains("SandboxException", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Exceptions_are_counted_and_said_not_to_be_applied_when_their_resource_is_served()
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    public async Task The_clusters_exceptions_apply_until_they_expire(int secondsFromExpiry, bool newlyDenied)
     {
         var (server, client) = await StartAsync(exceptions: true);
         await using var _ = server;
         using var __ = client;
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(
-            new { apiVersion = WellKnown.ApiVersion, kind = "SandboxException", metadata = new { name = "e1", @namespace = "apps" }, spec = new { reason = "r" } },
-            WellKnown.Group, WellKnown.Version, "apps", ClusterReader.ExceptionPlural);
+        await ExceptedPod.CreateAsync(client, "apps");
+        var audit = PolicyConfig.Default with { Mode = EnforcementMode.Audit };
 
-        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), PolicyConfig.Default, PolicyConfig.Default, CancellationToken.None);
+        var result = await ClusterEvaluateCommand.CompareAsync(new ClusterReader(client), audit, PolicyConfig.Default, ExceptedPod.ExpiresAt.AddSeconds(secondsFromExpiry), CancellationToken.None);
 
-        Assert.Empty(result.Rows);
-        Assert.Equal(5, result.Evaluated);
-        Assert.Contains("1 SandboxException(s) exist; this comparison does not apply them, so pods they except are judged as if they had none, under both configurations", result.Notes);
+        // Before its expiry the exception lets the Agent's pod run in gVisor when the candidate enforces what the current configuration audits; from then on
+        // the candidate denies it as the Kata pod it is.
+        Assert.Equal(newlyDenied, result.Rows.Any(r => r.Row.Name == "coder-1" && r.Row.NewDenial));
+        Assert.Equal(6, result.Pods);
+        Assert.DoesNotContain(result.Notes, n => n.Contains("SandboxException", StringComparison.Ordinal));
+        Assert.Equal(1, server.Requests.Count(ApiVerb.List, WellKnown.ExceptionPlural));
     }
 }

@@ -24,7 +24,7 @@ internal sealed record NonCompliantPod(string Namespace, string Name, IReadOnlyL
 /// <summary>
 /// The state of the sandboxes in a cluster (<c>kubectl sandbox status</c>): the pools, the RuntimeClasses and the
 /// handlers the policy accepts, AgentWorkloads and running pods by tier, and the pods that break the policy (judged
-/// as the operator's audit judges them). Pure.
+/// as the operator's audit judges them, with the SandboxExceptions active at the given time). Pure.
 /// </summary>
 internal sealed record ClusterStatus(
     string Scope,
@@ -39,7 +39,7 @@ internal sealed record ClusterStatus(
     /// <summary>Non-compliant pods listed at most; <see cref="NonCompliant"/> counts all.</summary>
     public const int Listed = 20;
 
-    public static ClusterStatus Build(string? @namespace, PolicyConfig config, ClusterSnapshot state, IEnumerable<LivePod> pods)
+    public static ClusterStatus Build(string? @namespace, PolicyConfig config, ClusterSnapshot state, IEnumerable<LivePod> pods, DateTimeOffset now)
     {
         var nodes = state.Nodes.OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
         var pools = config.SandboxRuntimes.Select(rt =>
@@ -79,7 +79,7 @@ internal sealed record ClusterStatus(
                 continue;
             }
 
-            var (classification, runtime, violations) = PodVerdict.Evaluate(view, pod.Namespace, config, state);
+            var (classification, runtime, violations) = PodVerdict.Evaluate(view, pod.Namespace, config, state, now);
             Count(podCounts, (classification.Tier?.ToString() ?? "unmanaged", TierNames.LabelValue(runtime)));
             if (violations.Count > 0)
             {

@@ -25,7 +25,7 @@ internal sealed record LivePod(string Namespace, string Name, string? Phase, Pod
 
 /// <summary>
 /// What the policy needs from a live cluster, read once: the policy the operator runs, and the namespaces,
-/// AgentWorkloads, RuntimeClasses and Nodes, turned into a <see cref="ClusterSnapshot"/> by the same reader
+/// AgentWorkloads, SandboxExceptions (none when their CRD is not installed), RuntimeClasses and Nodes, turned into a <see cref="ClusterSnapshot"/> by the same reader
 /// <c>sandboxctl evaluate</c> uses for manifests. Any read that fails is an error: a decision from a partial state
 /// would be a guess.
 /// </summary>
@@ -44,11 +44,12 @@ internal sealed record LiveCluster(PolicyConfig Policy, string PolicyFrom, Clust
             }
         }
 
+        docs.AddRange(await reader.ExceptionsAsync(cancellationToken).ConfigureAwait(false) ?? []);
         var set = ManifestSet.From(docs);
         // The cluster's nodes are all here, even when there are none.
         var state = new ClusterSnapshot(
             set.State.Namespaces.Select(n => new KeyValuePair<string, IReadOnlyDictionary<string, string>>(n, set.State.NamespaceLabels(n)!)),
-            set.State.Workloads, set.State.RuntimeClasses, set.State.Nodes);
+            set.State.Workloads, set.State.RuntimeClasses, set.State.Nodes, exceptions: set.State.Exceptions);
         return new LiveCluster(policy, from, state, [.. set.Errors.Select(e => $"ignored: {e.Message}")]);
     }
 

@@ -4,7 +4,8 @@ using k8s;
 namespace SandboxOperator.Cli.Live;
 
 /// <summary>
-/// <c>why</c> and <c>status</c>: read the live cluster through a kubeconfig, judge with the policy core, print. Exit
+/// <c>why</c> and <c>status</c>: read the live cluster through a kubeconfig, judge with the policy core at the time of
+/// <c>time</c> (SandboxExceptions apply until their expiresAt), print. Exit
 /// codes as <c>evaluate</c>: 0 complies, 1 something breaks the policy, 2 the question could not be answered (no
 /// cluster, a refused read, a pod that does not exist, a bad flag), with one line on standard error.
 /// </summary>
@@ -22,7 +23,7 @@ internal static class LiveCommands
     };
 
     /// <summary>Explains the pod named by <paramref name="target"/> (<c>pod/NAME</c>, <c>pod NAME</c> or <c>NAME</c>).</summary>
-    public static async Task<int> WhyAsync(IReadOnlyList<string> target, KubeFlags flags, PolicySource policy, string output, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
+    public static async Task<int> WhyAsync(IReadOnlyList<string> target, KubeFlags flags, PolicySource policy, string output, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time, CancellationToken cancellationToken)
     {
         return await GuardAsync(stderr, async () =>
         {
@@ -32,7 +33,7 @@ internal static class LiveCommands
             using var client = (IDisposable)kube.Client;
             var cluster = await LiveCluster.ReadAsync(kube.Client, policy, cancellationToken).ConfigureAwait(false);
             var pod = await LiveCluster.ReadPodAsync(kube.Client, kube.Namespace, name, cancellationToken).ConfigureAwait(false);
-            var explanation = PodExplanation.Explain(pod, cluster.Policy, cluster.State);
+            var explanation = PodExplanation.Explain(pod, cluster.Policy, cluster.State, time.GetUtcNow());
             Notes(cluster, stderr);
             if (output == "json")
             {
@@ -48,7 +49,7 @@ internal static class LiveCommands
     }
 
     /// <summary>Summarises the cluster's sandboxes; pods and workloads of one namespace with <c>-n</c>, else of all.</summary>
-    public static async Task<int> StatusAsync(KubeFlags flags, PolicySource policy, string output, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
+    public static async Task<int> StatusAsync(KubeFlags flags, PolicySource policy, string output, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, TimeProvider time, CancellationToken cancellationToken)
     {
         return await GuardAsync(stderr, async () =>
         {
@@ -58,7 +59,7 @@ internal static class LiveCommands
             var cluster = await LiveCluster.ReadAsync(kube.Client, policy, cancellationToken).ConfigureAwait(false);
             var scope = flags.Namespace is { Length: > 0 } ns ? ns : null;
             var pods = await LiveCluster.ListPodsAsync(kube.Client, scope, cancellationToken).ConfigureAwait(false);
-            var status = ClusterStatus.Build(scope, cluster.Policy, cluster.State, pods);
+            var status = ClusterStatus.Build(scope, cluster.Policy, cluster.State, pods, time.GetUtcNow());
             Notes(cluster, stderr);
             if (output == "json")
             {

@@ -55,7 +55,7 @@ public sealed class SandboxController : IDisposable
         if (options.PolicyReports is { } limits)
         {
             var reportLogger = loggerFactory.CreateLogger("SandboxOperator.Controller.PolicyReports");
-            PolicyReports = new PolicyReportAudit(Cache, policy, limits, new PolicyReportWriter(client, reportLogger), _metrics, reportLogger);
+            PolicyReports = new PolicyReportAudit(Cache, policy, limits, new PolicyReportWriter(client, reportLogger), _metrics, reportLogger, options.Time);
         }
 
         _metrics.SetWorkloadsSource(CountWorkloads);

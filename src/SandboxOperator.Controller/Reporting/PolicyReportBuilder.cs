@@ -10,8 +10,8 @@ namespace SandboxOperator.Controller.Reporting;
 /// <summary>
 /// Builds the audit's PolicyReports from the cached pods and nodes: one PolicyReport per namespace with running pods
 /// (one result per pod and applicable rule, <see cref="PodVerdict"/>) and one ClusterPolicyReport for the nodes of the
-/// sandbox pools (<see cref="NodePoolAudit"/>). Results are ordered so the same cluster always gives the same report.
-/// Pure.
+/// sandbox pools (<see cref="NodePoolAudit"/>). Pods are judged with the SandboxExceptions active at the time given.
+/// Results are ordered so the same cluster always gives the same report. Pure.
 /// </summary>
 public static class PolicyReportBuilder
 {
@@ -34,7 +34,7 @@ public static class PolicyReportBuilder
     public const string NodeTaintRule = "node-pool-taint";
 
     /// <summary>The namespaces' reports, in namespace order; a namespace without running pods, or one the policy excludes (no webhook judges it), gets none.</summary>
-    public static IReadOnlyList<PolicyReportContent> ForPods(IEnumerable<PodFacts> pods, PolicyConfig config, IClusterState state, ReportLimits limits)
+    public static IReadOnlyList<PolicyReportContent> ForPods(IEnumerable<PodFacts> pods, PolicyConfig config, IClusterState state, ReportLimits limits, DateTimeOffset now)
     {
         var reports = new List<PolicyReportContent>();
         foreach (var group in pods.Where(p => !p.Terminated && !config.ExcludedNamespaces.Contains(p.Namespace)).GroupBy(p => p.Namespace, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -42,7 +42,7 @@ public static class PolicyReportBuilder
             var results = new List<ReportResult>();
             foreach (var pod in group.OrderBy(p => p.Name, StringComparer.Ordinal))
             {
-                results.AddRange(ResultsFor(pod, config, state));
+                results.AddRange(ResultsFor(pod, config, state, now));
             }
 
             reports.Add(Bound(group.Key, results, limits));
@@ -79,7 +79,7 @@ public static class PolicyReportBuilder
     }
 
     /// <summary>A pod's results: one per rule that applies to it, or a single error when it cannot be read.</summary>
-    public static IEnumerable<ReportResult> ResultsFor(PodFacts pod, PolicyConfig config, IClusterState state)
+    public static IEnumerable<ReportResult> ResultsFor(PodFacts pod, PolicyConfig config, IClusterState state, DateTimeOffset now)
     {
         var resource = new ReportResource("v1", "Pod", pod.Namespace, pod.Name, pod.Uid);
         if (pod.View is not { } view)
@@ -87,7 +87,7 @@ public static class PolicyReportBuilder
             return [new ReportResult(PodPolicy, UnreadableRule, ReportOutcome.Error, $"the pod cannot be read: {pod.ReadError}", resource, [])];
         }
 
-        var verdict = PodVerdict.Judge(view, pod.Namespace, config, state);
+        var verdict = PodVerdict.Judge(view, pod.Namespace, config, state, now);
         var properties = new List<KeyValuePair<string, string>>
         {
             new("tier", verdict.Classification.Tier is { } tier ? tier.ToString() : "unmanaged"),

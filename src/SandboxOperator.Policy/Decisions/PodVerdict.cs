@@ -39,13 +39,14 @@ public sealed record PodVerdict(
     public bool Compliant => Violations.Count == 0;
 
     /// <summary>Judges <paramref name="pod"/> in <paramref name="namespace"/> against <paramref name="state"/>.</summary>
+    /// <param name="now">As for <see cref="Evaluate"/>: the time SandboxExceptions are applied at; null applies none.</param>
     /// <remarks>
     /// A violation of a rule outside <see cref="PodRules.ApplicableTo"/> is still reported (as a result of its own rule,
     /// or of an ad-hoc one for an id outside the catalogue): nothing the validator finds is dropped.
     /// </remarks>
-    public static PodVerdict Judge(PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state)
+    public static PodVerdict Judge(PodSpecView pod, string @namespace, PolicyConfig config, IClusterState state, DateTimeOffset? now = null)
     {
-        var (classification, runtime, violations) = Evaluate(pod, @namespace, config, state);
+        var (classification, runtime, violations) = Evaluate(pod, @namespace, config, state, now);
         var mode = PodClassifier.ModeOf(@namespace, config, state);
 
         var broken = mode == EnforcementMode.Audit ? RuleOutcome.Warn : RuleOutcome.Fail;

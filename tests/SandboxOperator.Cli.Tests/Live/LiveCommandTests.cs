@@ -1,9 +1,17 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using SandboxOperator.Cli.Live;
+using SandboxOperator.Policy.Api;
+using SandboxOperator.Testing.KubeApi;
 
 namespace SandboxOperator.Cli.Tests.Live;
 
-/// <summary>What the live commands read from their arguments, the kubeconfig and the name they were started under, without a cluster.</summary>
+/// <summary>
+/// What the live commands read from their arguments, the kubeconfig and the name they were started under, and what
+/// <c>why</c> reads from an in-process API server.
+/// </summary>
 public sealed class LiveCommandTests
 {
     [Theory]
@@ -82,6 +90,58 @@ public sealed class LiveCommandTests
         Assert.Contains("status", plugin, StringComparison.Ordinal);
         Assert.Contains("sandboxctl: check AI-agent workloads", Run(Path.Combine(AppContext.BaseDirectory, "sandboxctl"), "--help"), StringComparison.Ordinal);
         Assert.Contains("Run 'kubectl sandbox --help' for usage.", Run(link, "status", "--no-such-flag"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1, true)]
+    [InlineData(0, false)]
+    public async Task Why_reads_the_clusters_exceptions_and_names_the_one_that_applies_until_it_expires(int secondsFromExpiry, bool applies)
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions
+        {
+            AdditionalResources =
+            [
+                ResourceType.CustomResource(WellKnown.Group, WellKnown.Version, WellKnown.Kind, WellKnown.Plural),
+                ExceptedPod.Exceptions,
+            ],
+        });
+        using (var client = new Kubernetes(new KubernetesClientConfiguration { Host = server.Url }))
+        {
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "apps" } });
+            await ExceptedPod.CreateAsync(client, "apps");
+        }
+
+        using var files = new TempFiles();
+        var kubeconfig = files.Write("config.yaml", Config("test", server.Url, "apps", current: "test"));
+        var policy = files.Write("policy.yaml", "mode: Enforce\n");
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+
+        await LiveCommands.WhyAsync(["pod/coder-1"], new KubeFlags(kubeconfig, null, null), new PolicySource(policy, "x", "y"), "json", stdout, stderr,
+            _ => null, new FixedTime(ExceptedPod.ExpiresAt.AddSeconds(secondsFromExpiry)), CancellationToken.None);
+
+        Assert.Equal("", stderr.ToString());
+        var pod = JsonNode.Parse(stdout.ToString())!["pod"]!;
+        var weak = pod["rules"]!.AsArray().Single(r => (string?)r!["rule"] == "runtime-too-weak")!;
+        if (applies)
+        {
+            Assert.Equal("Medium", (string?)pod["tier"]);
+            Assert.Equal("pass", (string?)weak["result"]);
+            var exception = Assert.Single(pod["exceptions"]!.AsArray())!;
+            Assert.Equal(("coder-gvisor", "RunInGVisor", "team-agents", "needs io_uring"), ((string?)exception["name"], (string?)exception["grant"], (string?)exception["owner"], (string?)exception["reason"]));
+            Assert.Equal(ExceptedPod.ExpiresAt, exception["expiresAt"]!.GetValue<DateTimeOffset>());
+        }
+        else
+        {
+            Assert.Equal("High", (string?)pod["tier"]);
+            Assert.Equal("fail", (string?)weak["result"]);
+            Assert.Empty(pod["exceptions"]!.AsArray());
+            Assert.Contains(pod["warnings"]!.AsArray(), w => ((string?)w)!.Contains("coder-gvisor", StringComparison.Ordinal) && ((string?)w)!.Contains("expired", StringComparison.Ordinal));
+        }
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static string Run(string executable, params string[] args)

@@ -19,6 +19,8 @@ public sealed class PolicyReportBuilderTests
     private const string Fail = "fail";
     private const string Warn = "warn";
 
+    private static readonly DateTimeOffset Now = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static readonly IReadOnlyDictionary<string, string> KataPool = new Dictionary<string, string> { ["agentsandbox.io/pool"] = "kata" };
 
     private static readonly ClusterSnapshot State = new(
@@ -60,7 +62,7 @@ public sealed class PolicyReportBuilderTests
     public void A_pod_gets_one_result_per_applicable_rule(string scenario, string[] expected)
     {
         var pod = Pod(scenario);
-        var reports = PolicyReportBuilder.ForPods([pod], PolicyConfig.Default, State, new ReportLimits());
+        var reports = PolicyReportBuilder.ForPods([pod], PolicyConfig.Default, State, new ReportLimits(), Now);
 
         var report = Assert.Single(reports);
         Assert.Equal(pod.Namespace, report.Namespace);
@@ -73,7 +75,7 @@ public sealed class PolicyReportBuilderTests
     [Fact]
     public void A_failure_says_why_and_names_the_workload_tier_runtime_and_mode()
     {
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("trial-agent-without-class")], PolicyConfig.Default, State, new ReportLimits()));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("trial-agent-without-class")], PolicyConfig.Default, State, new ReportLimits(), Now));
 
         var weak = report.Results.Single(r => r.Rule == "runtime-too-weak");
         Assert.StartsWith("AgentWorkload agent is High and needs runtimeClassName \"kata\"", weak.Message, StringComparison.Ordinal);
@@ -94,7 +96,7 @@ public sealed class PolicyReportBuilderTests
     {
         var done = Pod("plain", name: "finished") with { Phase = "Succeeded" };
         var onlyDone = Pod("plain", name: "batch", ns: "jobs") with { Phase = "Failed" };
-        var reports = PolicyReportBuilder.ForPods([Pod("plain", name: "b"), Pod("trial-agent-without-class"), done, Pod("plain", name: "a"), onlyDone], PolicyConfig.Default, State, new ReportLimits());
+        var reports = PolicyReportBuilder.ForPods([Pod("plain", name: "b"), Pod("trial-agent-without-class"), done, Pod("plain", name: "a"), onlyDone], PolicyConfig.Default, State, new ReportLimits(), Now);
 
         Assert.Equal(["ns", "trial"], reports.Select(r => r.Namespace));
         Assert.Equal(["a", "b"], reports[0].Results.Select(r => r.Resource.Name).Distinct());
@@ -105,10 +107,10 @@ public sealed class PolicyReportBuilderTests
     public void Excluded_namespaces_get_no_report_as_no_webhook_judges_their_pods()
     {
         // kube-proxy tolerates every taint: in a judged namespace that breaks pool-separation.
-        var judged = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "ns")], PolicyConfig.Default, State, new ReportLimits());
+        var judged = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "ns")], PolicyConfig.Default, State, new ReportLimits(), Now);
         Assert.Contains(Assert.Single(judged).Results, r => r.Rule == RuleIds.PoolSeparation && r.Result == ReportOutcome.Fail);
 
-        var excluded = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "kube-system"), Pod("plain", name: "a")], PolicyConfig.Default, State, new ReportLimits());
+        var excluded = PolicyReportBuilder.ForPods([Pod("tolerates-all", name: "kube-proxy", ns: "kube-system"), Pod("plain", name: "a")], PolicyConfig.Default, State, new ReportLimits(), Now);
         Assert.Equal(["ns"], excluded.Select(r => r.Namespace));
     }
 
@@ -117,7 +119,7 @@ public sealed class PolicyReportBuilderTests
     {
         // 13 results of the compliant pod (passes) before the 12 of the failing one (2 failures, 10 passes).
         var limits = new ReportLimits { MaxResults = 5, MaxMessageLength = 20 };
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "a"), Pod("agent-without-class", name: "b")], PolicyConfig.Default, State, limits));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "a"), Pod("agent-without-class", name: "b")], PolicyConfig.Default, State, limits, Now));
 
         Assert.Equal(["b/runtime-too-weak=Fail", "b/operator-labels=Fail", "a/kata-required=Pass", "a/runtime-too-weak=Pass", "a/pool-separation=Pass"],
             report.Results.Select(r => $"{r.Resource.Name}/{r.Rule}={r.Result}"));
@@ -173,7 +175,7 @@ public sealed class PolicyReportBuilderTests
     [Fact]
     public void Only_a_report_that_says_something_else_is_written_again()
     {
-        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("privileged-agent")], PolicyConfig.Default, State, new ReportLimits()));
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("privileged-agent")], PolicyConfig.Default, State, new ReportLimits(), Now));
         // As the API server returns it: our fields parsed back, with metadata and a field of a newer schema.
         var stored = JsonNode.Parse(report.Body().ToJsonString())!.AsObject();
         stored["metadata"] = new JsonObject { ["name"] = "agentsandbox", ["resourceVersion"] = "42" };
@@ -181,7 +183,7 @@ public sealed class PolicyReportBuilderTests
 
         Assert.False(PolicyReportWriter.Differs(stored, report));
 
-        var fixedPod = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "privileged-agent")], PolicyConfig.Default, State, new ReportLimits()));
+        var fixedPod = Assert.Single(PolicyReportBuilder.ForPods([Pod("compliant-agent", name: "privileged-agent")], PolicyConfig.Default, State, new ReportLimits(), Now));
         Assert.True(PolicyReportWriter.Differs(stored, fixedPod));
 
         var bounded = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = 100 });
@@ -189,6 +191,36 @@ public sealed class PolicyReportBuilderTests
         var cut = PolicyReportBuilder.Bound("ns", report.Results, new ReportLimits { MaxResults = report.Results.Count - 1 });
         stored["results"] = cut.Body()["results"]!.DeepClone();
         Assert.True(PolicyReportWriter.Differs(stored, cut)); // the annotation with the omitted count is missing
+    }
+
+    [Theory]
+    [InlineData("2026-06-30T23:59:59Z", "pass", "Medium")]
+    [InlineData("2026-07-01T00:00:00Z", "fail", "High")]
+    public void An_exception_passes_its_pods_until_it_expires(string now, string expected, string tier)
+    {
+        var gvisorPool = new Dictionary<string, string> { ["agentsandbox.io/pool"] = "gvisor" };
+        var state = new ClusterSnapshot(
+            namespaces: [new("ns", new Dictionary<string, string>())],
+            workloads: [new AgentWorkload("ns", "agent", new AgentWorkloadSpec { Type = WorkloadType.Agent })],
+            runtimeClasses: [new RuntimeClassInfo("gvisor", "runsc", gvisorPool, [new("agentsandbox.io/pool", "Equal", "gvisor", "NoSchedule")])],
+            nodes: [new NodeInfo("gvisor-1", gvisorPool, [new NodeTaint("agentsandbox.io/pool", "gvisor", "NoSchedule")])],
+            exceptions:
+            [
+                new SandboxException("ns", "agent-gvisor", new SandboxExceptionSpec
+                {
+                    Selector = new LabelSelector { MatchLabels = new() { [WellKnown.WorkloadLabel] = "agent" } },
+                    Grant = ExceptionGrant.RunInGVisor,
+                    Reason = "needs io_uring",
+                    Owner = "team-agents",
+                    ExpiresAt = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero),
+                }),
+            ]);
+
+        var report = Assert.Single(PolicyReportBuilder.ForPods([Pod("gvisor-agent")], PolicyConfig.Default, state, new ReportLimits(), DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture)));
+
+        var weak = report.Results.Single(r => r.Rule == "runtime-too-weak");
+        Assert.Equal(expected, weak.Result.ToString().ToLowerInvariant());
+        Assert.Contains(new KeyValuePair<string, string>("tier", tier), weak.Properties);
     }
 
     private static PodFacts Pod(string scenario, string? name = null, string? ns = null)
@@ -221,6 +253,11 @@ public sealed class PolicyReportBuilderTests
                 break;
             case "agent-without-class" or "trial-agent-without-class":
                 labels[WellKnown.WorkloadLabel] = "agent";
+                break;
+            case "gvisor-agent":
+                labels[WellKnown.WorkloadLabel] = "agent";
+                spec.RuntimeClassName = "gvisor";
+                AdmittedStatement.Apply(pod, "gvisor");
                 break;
             case "plain":
                 break;
