@@ -65,7 +65,7 @@ public static class OperatorHost
                 .Enrich.FromLogContext()
                 .WriteTo.Console(new CompactJsonFormatter());
             configureLogging?.Invoke(lc);
-        });
+        }, preserveStaticLogger: true); // this host's logger, not the process-wide Log.Logger another host may replace
 
         // Both meters by name: the webhook's and the controller's (today they share one name; each is still named here,
         // so renaming either cannot silently drop its metrics from /metrics).
