@@ -23,7 +23,10 @@ public class SeatbeltCommandTests
         var r = Sandboxctl.Run(null, "seatbelt", "-f", "config/samples/40-trusted-tool.yaml", "--workspace", "config");
 
         Assert.Equal(0, r.ExitCode);
-        Assert.Contains($"(allow file-read* file-write* (subpath \"{Path.Combine(Sandboxctl.RepoRoot, "config")}\"))", r.Stdout, StringComparison.Ordinal);
+        // On macOS /tmp, /var and /etc are links into /private, and the profile names the real path.
+        var expected = Path.Combine(Sandboxctl.RepoRoot, "config");
+        expected = new[] { "/tmp", "/var", "/etc" }.Any(l => expected.StartsWith(l + "/", StringComparison.Ordinal)) ? "/private" + expected : expected;
+        Assert.Contains($"(allow file-read* file-write* (subpath \"{expected}\"))", r.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
