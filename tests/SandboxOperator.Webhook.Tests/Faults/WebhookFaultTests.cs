@@ -107,11 +107,13 @@ public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         await using var op = await OperatorProcess.StartWithStateDirAsync(
             RunningHost.SamplesDir,
             ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--shutdown-delay", "0", "--shutdown-timeout", "10s"]);
-        using var h2 = RunningHost.CreateClient(certs.Trusted, HttpVersion.Version20);
-        using var h1 = RunningHost.CreateClient(certs.Trusted, HttpVersion.Version11);
+        using var h2 = ClientWaitingForContinue(certs.Trusted, HttpVersion.Version20);
+        using var h1 = ClientWaitingForContinue(certs.Trusted, HttpVersion.Version11);
 
         // 24 reviews whose bodies arrive in two halves: the second half only after SIGTERM, once the
         // listener no longer accepts connections. Half mutate an agent pod, half validate an MCP pod on gVisor.
+        // Each asks "Expect: 100-continue", so its first half is sent only once the server's handler has begun
+        // reading the body: when every first half is out, every review is in flight in the server.
         const int InFlight = 24;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var halfSent = Enumerable.Range(0, InFlight).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
@@ -123,12 +125,20 @@ public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
                 : Reviews.Request(Reviews.Pod, "CREATE", "agents", Reviews.PodObject($"mcp-{i}", "agents", Mcp, runtimeClassName: "gvisor"));
             using var content = new GatedContent(Encoding.UTF8.GetBytes(review.ToJsonString()), halfSent[i], gate.Task);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            using var response = await (i % 4 < 2 ? h2 : h1).PostAsync(op.WebhookUri(mutate ? "/mutate" : "/validate"), content);
+            var client = i % 4 < 2 ? h2 : h1;
+            using var request = new HttpRequestMessage(HttpMethod.Post, op.WebhookUri(mutate ? "/mutate" : "/validate"))
+            {
+                Content = content,
+                Version = client.DefaultRequestVersion,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            request.Headers.ExpectContinue = true;
+            using var response = await client.SendAsync(request);
+            Assert.Equal(client.DefaultRequestVersion, response.Version);
             return (Review: review, Mutate: mutate, Status: response.StatusCode, Body: await response.Content.ReadAsStringAsync());
         })).ToList();
 
-        await Task.WhenAll(halfSent.Select(t => t.Task)).WaitAsync(TimeSpan.FromSeconds(15));
-        await Task.Delay(300); // the server has read the headers and the first half of every body
+        await Task.WhenAll(halfSent.Select(t => t.Task)).WaitAsync(TimeSpan.FromSeconds(30));
 
         var sinceSigterm = Stopwatch.StartNew();
         op.Terminate();
@@ -157,6 +167,17 @@ public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         output.WriteLine($"{results.Length} in-flight reviews answered; exit code {exitCode} {sinceSigterm.Elapsed.TotalSeconds:0.00} s after SIGTERM");
         Assert.Equal(0, exitCode);
         Assert.Contains(op.Lines, l => l.Contains("shutting down", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A client that sends a body only after the server's "100 Continue", however long that takes (the default
+    /// gives up waiting after a second and sends the body anyway).
+    /// </summary>
+    private static HttpClient ClientWaitingForContinue(X509Certificate2Collection trusted, Version version)
+    {
+        var handler = RunningHost.CreateHandler(trusted);
+        handler.Expect100ContinueTimeout = TimeSpan.FromSeconds(30);
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(45), DefaultRequestVersion = version, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
     }
 
     private static bool Accepts(int port)
