@@ -45,14 +45,9 @@ public sealed class OutOfClusterCertificateTests
             ["--namespace", Ns, "--service-name", Name, "--tls-secret-name", "sandbox-operator-tls", "--webhook-configuration-name", Name, "--tls-hosts", "host.docker.internal"]);
         await op.WaitUntilReadyAsync(Patience);
 
-        byte[]? ca = null;
-        var deadline = DateTime.UtcNow + Patience;
-        while (ca is null || !await InjectedAsync(client, ca))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the CA was not stored and injected within {Patience}:\n{op.Output}");
-            await Task.Delay(200);
-            ca = await CaAsync(client);
-        }
+        var ca = await Eventually.ValueAsync(
+            async () => await CaAsync(client) is { } stored && await InjectedAsync(client, stored) ? stored : null,
+            "the CA is stored in the Secret and injected into the webhook configuration", Patience, () => op.Output);
 
         using var served = await OperatorProcess.ServedCertificateAsync(op.WebhookUrl.Port);
         Assert.True(Webhook.Tls.CertificateFactory.ChainsTo(served, Encoding.ASCII.GetString(ca)), "the served certificate does not chain to the stored CA");

@@ -1,4 +1,5 @@
 using System.Net;
+using SandboxOperator.Testing;
 using SandboxOperator.Webhook.Tests.Support;
 using SandboxOperator.Webhook.Tls;
 
@@ -62,32 +63,24 @@ public sealed class MutualTlsTests
             }
         }
 
-        async Task Eventually(Func<Task<bool>> condition, string what)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(15);
-            while (!await condition())
-            {
-                Assert.True(DateTime.UtcNow < deadline, what + ": " + string.Join(" | ", host.Logs.Events.Select(e => e.RenderMessage())));
-                await Task.Delay(100);
-            }
-        }
+        string Logs() => string.Join(" | ", host.Logs.Events.Select(e => e.RenderMessage()));
 
         Assert.True(await Served(oldClient));
         Assert.False(await Served(newClient));
 
         // Rotation, step 1: both CAs.
         File.WriteAllText(certs.CaFile, certs.Ca.ExportCertificatePem() + "\n" + newCa.ExportCertificatePem() + "\n");
-        await Eventually(() => Served(newClient), "the bundle with both CAs was not picked up within 15 s");
+        await Eventually.HoldsAsync(() => Served(newClient), "the bundle with both CAs is picked up", detail: Logs);
         Assert.True(await Served(oldClient));
 
         // Step 2: only the new CA.
         File.WriteAllText(certs.CaFile, newCa.ExportCertificatePem());
-        await Eventually(async () => !await Served(oldClient), "the old CA was still trusted 15 s after it left the bundle");
+        await Eventually.HoldsAsync(async () => !await Served(oldClient), "the old CA is no longer trusted once it left the bundle", detail: Logs);
         Assert.True(await Served(newClient));
 
         // A bundle that does not load keeps the CAs that are trusted now.
         File.WriteAllText(certs.CaFile, "not a certificate");
-        await Eventually(() => Task.FromResult(host.Logs.Events.Any(e => e.RenderMessage().Contains("keeping the current client CAs", StringComparison.Ordinal) && e.RenderMessage().Contains("contains no PEM certificate", StringComparison.Ordinal))), "no warning about the bundle that does not load");
+        await Eventually.HoldsAsync(() => host.Logs.Events.Any(e => e.RenderMessage().Contains("keeping the current client CAs", StringComparison.Ordinal) && e.RenderMessage().Contains("contains no PEM certificate", StringComparison.Ordinal)), "a warning names the bundle that does not load", detail: Logs);
         Assert.True(await Served(newClient));
         Assert.False(await Served(oldClient));
     }
