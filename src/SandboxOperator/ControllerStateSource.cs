@@ -20,6 +20,16 @@ internal sealed class ControllerStateSource(ClusterCache cache, IReadOnlyList<II
     // The contract says WhenSynced never faults: a failed or cancelled start shows as "not ready", not as an exception.
     public Task WhenSynced { get; } = Task.WhenAll(informers.Select(i => i.Synced)).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
+    /// <summary>Each informer whose first list has not completed, with why its last attempt failed.</summary>
+    public string? SyncPendingBecause
+    {
+        get
+        {
+            var pending = informers.Where(i => !i.Synced.IsCompletedSuccessfully).Select(i => i.LastError is { } error ? $"{i.Name}: {error}" : $"{i.Name}: listing").ToList();
+            return pending.Count == 0 ? null : string.Join("; ", pending);
+        }
+    }
+
     public string? StaleBecause
     {
         get
@@ -28,7 +38,7 @@ internal sealed class ControllerStateSource(ClusterCache cache, IReadOnlyList<II
             {
                 if (informers[i].BrokenFor is { } broken && broken > outageLimit)
                 {
-                    return $"the {informers[i].Name} watch has been broken for {broken.TotalSeconds:0} s (limit {outageLimit.TotalSeconds:0.###} s)";
+                    return $"the {informers[i].Name} watch has been broken for {broken.TotalSeconds:0} s (limit {outageLimit.TotalSeconds:0.###} s){(informers[i].LastError is { } error ? ": " + error : "")}";
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
@@ -29,9 +30,17 @@ public sealed class InformerTests
 
         public long Version = 10;
 
+        /// <summary>Each list takes the next failure from here, if any, and throws it.</summary>
+        public ConcurrentQueue<Exception> ListFailures { get; } = new();
+
         public Task<ListPage<V1ConfigMap>> ListAsync(string? continueToken, int limit, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref ListCalls);
+            if (ListFailures.TryDequeue(out var failure))
+            {
+                throw failure;
+            }
+
             return Task.FromResult(new ListPage<V1ConfigMap>([.. Objects.Values], Version.ToString(System.Globalization.CultureInfo.InvariantCulture), null));
         }
 
@@ -165,6 +174,45 @@ public sealed class InformerTests
         await stop.CancelAsync();
         await run;
     }
+
+    [Fact]
+    public async Task LastError_explains_a_refused_list_until_a_list_completes()
+    {
+        var source = new ScriptedSource();
+        source.ListFailures.Enqueue(Refused(HttpStatusCode.NotFound));
+        source.ListFailures.Enqueue(Refused(HttpStatusCode.Forbidden));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var informer = new Informer<V1ConfigMap, V1ConfigMap>("sandboxexceptions", source, o => o, new ResourceCache<V1ConfigMap>(),
+            new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(1) }, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+
+        await Eventually.HoldsAsync(() => informer.LastError is not null, "the refused list is reported");
+        Assert.StartsWith("list failed: the API server does not serve sandboxexceptions (404 Not Found): is its CustomResourceDefinition installed?", informer.LastError);
+        Assert.False(informer.Synced.IsCompleted);
+
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => informer.LastError?.Contains("403", StringComparison.Ordinal) == true), "the second refusal replaces the first");
+        Assert.Equal("list failed: the operator may not list and watch sandboxexceptions (403 Forbidden): check the ClusterRole bound to its ServiceAccount", informer.LastError);
+
+        await Eventually.HoldsAsync(() => AdvanceUntil(time, () => informer.Synced.IsCompleted), "the third list completes");
+        Assert.Null(informer.LastError);
+        Assert.Null(informer.BrokenFor);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public void A_failure_without_an_answer_is_explained_by_its_message()
+    {
+        Assert.Equal("Connection refused (127.0.0.1:6443)", ApiErrors.Explain(new HttpRequestException("Connection refused (127.0.0.1:6443)"), "pods"));
+        Assert.Equal("the API server answered 500 InternalServerError", ApiErrors.Explain(Refused(HttpStatusCode.InternalServerError), "pods"));
+        Assert.Equal("the API server does not accept the operator's credentials (401 Unauthorized)", ApiErrors.Explain(Refused(HttpStatusCode.Unauthorized), "pods"));
+    }
+
+    private static k8s.Autorest.HttpOperationException Refused(HttpStatusCode status) => new($"Operation returned an invalid status code '{status}'")
+    {
+        Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(status), ""),
+    };
 
     private static bool AdvanceUntil(Microsoft.Extensions.Time.Testing.FakeTimeProvider time, Func<bool> condition)
     {

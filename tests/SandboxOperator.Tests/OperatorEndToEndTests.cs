@@ -76,6 +76,48 @@ public sealed class OperatorEndToEndTests
         Assert.Matches("agentsandbox_admission_requests_total\\{[^}]*decision=\"denied\"", metrics);
     }
 
+    [Fact]
+    public async Task Without_the_SandboxException_CRD_readyz_says_which_CRD_is_missing_and_the_webhook_becomes_ready_once_it_is_installed()
+    {
+        // A cluster upgraded with helm upgrade alone: the AgentWorkload CRD is there, the newer SandboxException one is not.
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions
+        {
+            AdditionalResources = [ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "AgentWorkload", "agentworkloads")],
+        });
+        await using var op = OperatorProcess.Start(server.Url, "operator-0");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        async Task<string?> NotReady()
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(op.HealthUrl, "/readyz"));
+                return response.StatusCode == HttpStatusCode.ServiceUnavailable ? await response.Content.ReadAsStringAsync() : null;
+            }
+            catch (HttpRequestException)
+            {
+                return null; // not listening yet
+            }
+        }
+
+        // Once the other caches have listed, the one list that fails is all /readyz names.
+        const string Expected = "not ready: the cluster state is not synced yet: sandboxexceptions: list failed: the API server does not serve sandboxexceptions (404 Not Found): is its CustomResourceDefinition installed?";
+        var why = await Eventually.ValueAsync(
+            async () => await NotReady() is { } body && body.StartsWith(Expected, StringComparison.Ordinal) ? body : null,
+            "/readyz names the list that fails", Patience, () => op.Output);
+        Assert.Contains("kubectl apply the chart's crds/ folder", why, StringComparison.Ordinal);
+        Assert.DoesNotContain("; ", why, StringComparison.Ordinal);
+        // The log says the same, as a warning without a stack trace (the status explains it all).
+        await op.WaitForLogAsync("the API server does not serve sandboxexceptions (404 Not Found)", Patience);
+        var warning = JsonNode.Parse(op.Lines.First(l => l.Contains("the API server does not serve sandboxexceptions", StringComparison.Ordinal)))!;
+        Assert.Equal(("Warning", "sandboxexceptions", "list"), ((string?)warning["@l"], (string?)warning["Informer"], (string?)warning["Phase"]));
+        Assert.Null(warning["@x"]);
+
+        // kubectl apply -f crds/: the informer's next retry lists it, and the webhook becomes ready.
+        server.Resources.Register(ResourceType.CustomResource("agentsandbox.io", "v1alpha1", "SandboxException", "sandboxexceptions"));
+        await op.WaitUntilReadyAsync(Patience);
+    }
+
     private static V1Pod Pod(string name, string labels, string? runtimeClass) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = JsonSerializer.Deserialize<Dictionary<string, string>>(labels) },

@@ -35,6 +35,7 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
     private int _relists;
     private int _watchStarts;
     private long _brokenSince;
+    private volatile string? _lastError;
 
     public Informer(string name, IListWatcher<TSource> source, Func<TSource, TCached> project, ResourceCache<TCached> cache, InformerOptions options, ILogger logger)
     {
@@ -70,6 +71,12 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
             return since == 0 ? null : _options.Time.GetElapsedTime(since);
         }
     }
+
+    /// <summary>
+    /// Why the last list or watch failed (e.g. <c>list failed: the API server does not serve ... (404 Not Found)</c>),
+    /// while the informer is broken; null while it works.
+    /// </summary>
+    public string? LastError => _lastError;
 
     /// <summary>The resourceVersion the next watch resumes from.</summary>
     public string? ResourceVersion { get; private set; }
@@ -107,6 +114,7 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
                 if (events == 0 && _options.Time.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
                 {
                     MarkBroken();
+                    _lastError = "watch failed: the API server closed it at once";
                     await DelayAsync(backoff.Next(), cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -117,6 +125,7 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
             catch (Exception e) when (ApiErrors.IsGone(e))
             {
                 MarkBroken();
+                _lastError = $"watch failed: resourceVersion {rv} expired (410 Gone); relisting";
                 _logger.LogInformation("{Informer}: resourceVersion {ResourceVersion} expired (410 Gone); relisting", Name, rv);
                 rv = null;
             }
@@ -124,7 +133,13 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
             {
                 MarkBroken();
                 var delay = backoff.Next();
-                _logger.LogWarning(e, "{Informer}: {Phase} failed ({Failures} in a row); retrying in {Delay} ms", Name, rv is null ? "list" : "watch", backoff.Failures, (int)delay.TotalMilliseconds);
+                var phase = rv is null ? "list" : "watch";
+                var error = ApiErrors.Explain(e, Name);
+                _lastError = $"{phase} failed: {error}";
+
+                // An answer from the API server is explained in full by its status; only a failure without one keeps its stack.
+                _logger.LogWarning(ApiErrors.StatusOf(e) is null ? e : null, "{Informer}: {Phase} failed ({Failures} in a row): {Error}; retrying in {Delay} ms",
+                    Name, phase, backoff.Failures, error, (int)delay.TotalMilliseconds);
                 await DelayAsync(delay, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -218,6 +233,7 @@ public sealed class Informer<TSource, TCached> : IInformer<TCached>
         var since = Volatile.Read(ref _brokenSince);
         if (since != 0)
         {
+            _lastError = null;
             Volatile.Write(ref _brokenSince, 0);
             _logger.LogInformation("{Informer}: watching again after {Seconds:0.#} s", Name, _options.Time.GetElapsedTime(since).TotalSeconds);
         }
@@ -258,6 +274,9 @@ public interface IInformer
 
     /// <summary>How long the watch has been broken; null while it works.</summary>
     TimeSpan? BrokenFor { get; }
+
+    /// <summary>Why the last list or watch failed, while the informer is broken; null while it works.</summary>
+    string? LastError { get; }
 
     Task RunAsync(CancellationToken cancellationToken);
 }

@@ -7,7 +7,7 @@ namespace SandboxOperator.Webhook.Serving;
 
 /// <summary>
 /// What <c>/readyz</c> reports: ready once the serving certificate is loaded and the cluster state
-/// source has synced, not ready while the state source is stale (<see cref="IClusterStateSource.StaleBecause"/>,
+/// source has synced (naming what it waits for, when known), not ready while the state source is stale (<see cref="IClusterStateSource.StaleBecause"/>,
 /// e.g. a watch broken for longer than the host's limit, named with how long), and no longer ready from the
 /// moment shutdown begins.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class Readiness(ServingCertificate certificate, IClusterStateSourc
     public string? NotReadyBecause() =>
         _stopping.Task.IsCompleted ? "shutting down"
         : !certificate.Loaded ? "the serving certificate is not loaded yet"
-        : !source.Synced ? "the cluster state is not synced yet"
+        : !source.Synced ? "the cluster state is not synced yet" + (source.SyncPendingBecause is { } pending ? ": " + pending : "")
         : source.StaleBecause;
 }
 

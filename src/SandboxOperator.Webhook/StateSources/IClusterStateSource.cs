@@ -19,6 +19,12 @@ public interface IClusterStateSource
     Task WhenSynced { get; }
 
     /// <summary>
+    /// While <see cref="Synced"/> is false, what it waits for when that is known (e.g. a list the API server refuses,
+    /// and why); null otherwise. Readiness reports it.
+    /// </summary>
+    string? SyncPendingBecause => null;
+
+    /// <summary>
     /// Null while <see cref="Current"/> can be trusted; otherwise why not (e.g. a watch broken for longer than the
     /// configured limit), naming what is stale and for how long. Readiness reports it and reviews that read the
     /// state are denied with it. Must be cheap: it is asked on every review. A static state is never stale.

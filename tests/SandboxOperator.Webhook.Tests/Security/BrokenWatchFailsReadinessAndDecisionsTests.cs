@@ -34,7 +34,7 @@ public sealed class BrokenWatchFailsReadinessAndDecisionsTests
 
         using var notReady = await health.GetAsync(cluster.Host.HealthUri("/readyz"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
-        Assert.Equal("not ready: the namespaces watch has been broken for 31 s (limit 30 s)\n", await notReady.Content.ReadAsStringAsync());
+        Assert.Equal("not ready: the namespaces watch has been broken for 31 s (limit 30 s): watch failed: the API server answered 503 ServiceUnavailable\n", await notReady.Content.ReadAsStringAsync());
 
         var refused = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.Client.CoreV1.CreateNamespacedPodAsync(ClusterHost.Pod("during"), "tools"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Response.StatusCode);
