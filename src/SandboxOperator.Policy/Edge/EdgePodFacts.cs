@@ -8,6 +8,12 @@ namespace SandboxOperator.Policy.Edge;
 /// token, host features, privileges, and its memory limits. Read by <see cref="Read"/>; judged by
 /// <see cref="EdgeIsolateAdvisor"/>.
 /// </summary>
+/// <remarks>
+/// Advice only, never part of an admission decision: it reads the whole pod object (volume sources, capabilities,
+/// host ports...) rather than through <see cref="Decisions.PolicyFields"/>, whose declaration is what admission
+/// reads and what the webhook's pruned copies keep. Callers pass the object as stored (the controller's pod
+/// projection and the CLI), never a pruned one.
+/// </remarks>
 /// <param name="Needs">Each need that rules out an edge isolate, as a phrase naming the field (e.g. <c>volume "data" (persistentVolumeClaim)</c>).</param>
 /// <param name="MemoryLimitBytes">The sum of the app containers' memory limits, or null when a container has none (or one cannot be read).</param>
 /// <param name="InitMemoryLimitBytes">The largest init container memory limit (0 without init containers), or null when one has none.</param>
