@@ -11,8 +11,9 @@ namespace SandboxOperator.Policy.Edge;
 /// <remarks>
 /// Advice only, never part of an admission decision: it reads the whole pod object (volume sources, capabilities,
 /// host ports...) rather than through <see cref="Decisions.PolicyFields"/>, whose declaration is what admission
-/// reads and what the webhook's pruned copies keep. Callers pass the object as stored (the controller's pod
-/// projection and the CLI), never a pruned one.
+/// reads and what the webhook's pruned copies keep. Callers pass a whole object (the controller's cached pod, the
+/// CLI's manifest), never a pruned one; a volume whose source a client model does not know reads as an unknown
+/// source, which is a need.
 /// </remarks>
 /// <param name="Needs">Each need that rules out an edge isolate, as a phrase naming the field (e.g. <c>volume "data" (persistentVolumeClaim)</c>).</param>
 /// <param name="MemoryLimitBytes">The sum of the app containers' memory limits, or null when a container has none (or one cannot be read).</param>
