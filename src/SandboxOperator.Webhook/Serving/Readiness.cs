@@ -7,9 +7,9 @@ namespace SandboxOperator.Webhook.Serving;
 
 /// <summary>
 /// What <c>/readyz</c> reports: ready once the serving certificate is loaded and the cluster state
-/// source has synced (naming what it waits for, when known), not ready while the state source is stale (<see cref="IClusterStateSource.StaleBecause"/>,
-/// e.g. a watch broken for longer than the host's limit, named with how long), and no longer ready from the
-/// moment shutdown begins.
+/// source has synced (until then naming what it waits for, when known), not ready while the state source is
+/// stale (<see cref="IClusterStateSource.StaleBecause"/>, e.g. a watch broken for longer than the host's limit,
+/// named with how long), and no longer ready from the moment shutdown begins.
 /// </summary>
 public sealed class Readiness(ServingCertificate certificate, IClusterStateSource source)
 {
