@@ -46,6 +46,12 @@ public sealed record SandboxControllerOptions
     /// </summary>
     public bool CompactAfterInitialSync { get; init; } = true;
 
+    /// <summary>
+    /// The controller's clock: resyncs, the pod audit and PolicyReport intervals, Event dedupe, the time statuses and
+    /// exceptions are judged at, and the SandboxException queue (which waits for each expiry). Caveat: the retry
+    /// backoff of the workload, RuntimeClass and node queues runs on the system clock, so on a fake clock a conflict
+    /// is still retried without the test moving time.
+    /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
