@@ -23,7 +23,7 @@ public class ExportCommandTests
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("", r.Stderr);
         var objects = Objects(r.Stdout);
-        Assert.Equal(["enforce-kata-for-mcp", "enforce-kata-in-labelled-namespaces", "enforce-kata-for-mcp-pods", "sandbox-pool-placement", "seccomp-baseline"],
+        Assert.Equal(["enforce-kata-for-mcp", "enforce-kata-in-labelled-namespaces", "enforce-kata-for-mcp-pods", "sandbox-pool-placement", "sandbox-pool-separation", "seccomp-baseline"],
             objects.Select(o => (string?)o["metadata"]!["name"]));
         Assert.All(objects, o => Assert.Equal("ClusterPolicy", (string?)o["kind"]));
         Assert.Contains("# Cannot do what the operator does:", r.Stdout, StringComparison.Ordinal);
@@ -38,7 +38,7 @@ public class ExportCommandTests
         Assert.Equal(0, r.ExitCode);
         var objects = Objects(r.Stdout);
         var policies = objects.Where(o => (string?)o["kind"] == "ValidatingAdmissionPolicy").Select(o => (string?)o["metadata"]!["name"]).ToList();
-        Assert.Equal(["agentsandbox-kata-in-labelled-namespaces", "agentsandbox-kata-for-mcp", "agentsandbox-sandbox-pool-placement", "agentsandbox-seccomp-baseline"], policies);
+        Assert.Equal(["agentsandbox-kata-in-labelled-namespaces", "agentsandbox-kata-for-mcp", "agentsandbox-sandbox-pool-placement", "agentsandbox-sandbox-pool-separation", "agentsandbox-seccomp-baseline"], policies);
         Assert.Equal(policies.Count + 1, objects.Count(o => (string?)o["kind"] == "ValidatingAdmissionPolicyBinding"));
     }
 

@@ -73,8 +73,21 @@ public static class AdmissionPolicyExport
         Add(result, config, "sandbox-pool-placement", placement, [], objectSelector: null,
         [
             "A pod or template that names a sandbox RuntimeClass must tolerate its pool's taint and select its pool's label.",
-            "The operator adds both; here they must be written. Not expressed: keeping other pods off the pools, nodeName,",
-            "and RuntimeClasses with other names whose handler is a sandbox one.",
+            "The operator adds both; here they must be written (agentsandbox-sandbox-pool-separation keeps other pods off",
+            "the pools). Not expressed: RuntimeClasses with other names whose handler is a sandbox one.",
+        ]);
+
+        var separation = config.SandboxRuntimes.Select(runtime => (
+            $"{RuntimeIs(runtime.RuntimeClassName)} || !({Tolerates(runtime.Pool.Taint, wildcards: true)})",
+            $"only pods with runtimeClassName {runtime.RuntimeClassName} may tolerate the taint {runtime.Pool.Taint} of the {TierNames.LabelValue(runtime.Runtime)} node pool (a toleration without a key tolerates it too)")).ToList();
+        Add(result, config, "sandbox-pool-separation", separation,
+            config.InfrastructureNamespaces.Count > 0 ? [NamespaceNames("NotIn", config.InfrastructureNamespaces)] : [], objectSelector: null,
+        [
+            "Keeps other pods off each sandbox pool: a pod or template that tolerates a pool's taint (by its key, or by a",
+            "toleration without a key) must name that pool's RuntimeClass, outside the excluded and infrastructure namespaces.",
+            "Stricter than the operator, which also lets such a pod through when its node selection rules the pool out.",
+            "Not expressed: nodeName set at creation (it skips the scheduler and the taint), a binding to a pool node, and",
+            "SandboxExceptions that let a pod onto another pool (TolerateExtraPool).",
         ]);
 
         Add(result, config, "seccomp-baseline", [(Seccomp(), "every container must run with a RuntimeDefault or Localhost seccomp profile, set on the pod (and no container Unconfined) or on every container")], [], objectSelector: null,
@@ -193,9 +206,16 @@ public static class AdmissionPolicyExport
 
     private static string RuntimeIs(string runtimeClassName) => $"has({Spec}.runtimeClassName) && {Spec}.runtimeClassName == {Cel(runtimeClassName)}";
 
-    /// <summary>A toleration for the taint: same key, Exists or the same value, and the same effect or none (which tolerates every effect).</summary>
-    private static string Tolerates(TaintRef taint) =>
-        $"has({Spec}.tolerations) && {Spec}.tolerations.exists(t, has(t.key) && t.key == {Cel(taint.Key)} && ((has(t.operator) && t.operator == 'Exists') || (has(t.value) && t.value == {Cel(taint.Value)})) && (!has(t.effect) || t.effect == '' || t.effect == {Cel(taint.Effect)}))";
+    /// <summary>
+    /// A toleration for the taint: same key, Exists or the same value, and the same effect or none (which tolerates
+    /// every effect). With <paramref name="wildcards"/>, a toleration without a key counts too (the API server
+    /// accepts one only with Exists, and it tolerates every taint).
+    /// </summary>
+    private static string Tolerates(TaintRef taint, bool wildcards = false)
+    {
+        var key = wildcards ? $"(!has(t.key) || t.key == '' || t.key == {Cel(taint.Key)})" : $"has(t.key) && t.key == {Cel(taint.Key)}";
+        return $"has({Spec}.tolerations) && {Spec}.tolerations.exists(t, {key} && ((has(t.operator) && t.operator == 'Exists') || (has(t.value) && t.value == {Cel(taint.Value)})) && (!has(t.effect) || t.effect == '' || t.effect == {Cel(taint.Effect)}))";
+    }
 
     /// <summary>The pool label by nodeSelector, or in every term of the required node affinity (terms are ORed).</summary>
     private static string Selects(LabelRef label)

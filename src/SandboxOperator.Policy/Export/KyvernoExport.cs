@@ -84,8 +84,18 @@ public static class KyvernoExport
             [
                 "A pod that names a sandbox RuntimeClass must tolerate that runtime's pool taint and select the pool's label,",
                 "by nodeSelector or by a required node affinity in every term. The operator adds both; here they must be",
-                "written. Not expressed: keeping other pods off the pool (tolerations that match by wildcard), nodeName, and",
-                "RuntimeClasses with other names whose handler is a sandbox one.",
+                "written (sandbox-pool-separation keeps other pods off the pools). Not expressed: RuntimeClasses with other",
+                "names whose handler is a sandbox one.",
+            ]));
+
+        policies.Add(new ExportedPolicy(
+            Policy("sandbox-pool-separation", config, autogen: true, [.. config.SandboxRuntimes.Select(runtime => SeparationRule(runtime, config))]),
+            [
+                "Keeps other pods off each sandbox pool: a pod that tolerates a pool's taint (by its key, or by a toleration",
+                "without a key) must name that pool's RuntimeClass, outside the excluded and infrastructure namespaces.",
+                "Stricter than the operator, which also lets such a pod through when its node selection rules the pool out. Not",
+                "expressed: nodeName set at creation (it skips the scheduler and the taint), a binding to a pool node, and",
+                "SandboxExceptions that let a pod onto another pool (TolerateExtraPool).",
             ]));
 
         policies.Add(new ExportedPolicy(
@@ -158,9 +168,46 @@ public static class KyvernoExport
 
     private static JsonObject RuntimeClassPattern(string runtimeClassName) => new() { ["spec"] = new JsonObject { ["runtimeClassName"] = runtimeClassName } };
 
-    private static JsonObject? Excluded(PolicyConfig config) => config.ExcludedNamespaces.Count == 0
-        ? null
-        : new JsonObject { ["any"] = new JsonArray(new JsonObject { ["resources"] = new JsonObject { ["namespaces"] = ExportText.Strings(config.ExcludedNamespaces.Order(StringComparer.Ordinal)) } }) };
+    private static JsonObject? Excluded(PolicyConfig config) => ExcludedNamespaces(config.ExcludedNamespaces);
+
+    private static JsonObject? ExcludedNamespaces(IEnumerable<string> namespaces) => namespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } names
+        ? new JsonObject { ["any"] = new JsonArray(new JsonObject { ["resources"] = new JsonObject { ["namespaces"] = ExportText.Strings(names) } }) }
+        : null;
+
+    /// <summary>
+    /// The JMESPath (Kyverno's <c>{{ }}</c>) count of the pod's tolerations that tolerate <paramref name="taint"/>: its
+    /// key or no key, Exists or its value, its effect or none.
+    /// </summary>
+    public static string TolerationsOf(TaintRef taint) =>
+        $"{{{{ length(request.object.spec.tolerations[?(!key || key == {Jmes(taint.Key)}) && (operator == 'Exists' || value == {Jmes(taint.Value)}) && (!effect || effect == {Jmes(taint.Effect)})] || `[]`) }}}}";
+
+    /// <summary>A JMESPath raw string literal: single-quoted, backslash and quote escaped.</summary>
+    private static string Jmes(string value) => "'" + value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("'", @"\'", StringComparison.Ordinal) + "'";
+
+    private static JsonObject SeparationRule(RuntimeSettings runtime, PolicyConfig config) =>
+        Rule($"keep-other-pods-off-{TierNames.LabelValue(runtime.Runtime)}-pool",
+            new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
+            ExcludedNamespaces(config.ExcludedNamespaces.Concat(config.InfrastructureNamespaces)),
+            new JsonObject
+            {
+                ["all"] = new JsonArray(new JsonObject
+                {
+                    ["key"] = "{{ request.object.spec.runtimeClassName || '' }}",
+                    ["operator"] = "NotEquals",
+                    ["value"] = runtime.RuntimeClassName,
+                }),
+            },
+            Validate($"Only pods with runtimeClassName {runtime.RuntimeClassName} may tolerate the taint {runtime.Pool.Taint} of the {TierNames.LabelValue(runtime.Runtime)} node pool (a toleration without a key tolerates it too).",
+                new JsonObject
+                {
+                    ["deny"] = new JsonObject
+                    {
+                        ["conditions"] = new JsonObject
+                        {
+                            ["any"] = new JsonArray(new JsonObject { ["key"] = TolerationsOf(runtime.Pool.Taint), ["operator"] = "GreaterThan", ["value"] = 0 }),
+                        },
+                    },
+                }));
 
     private static JsonObject PlacementRule(RuntimeSettings runtime, PolicyConfig config)
     {

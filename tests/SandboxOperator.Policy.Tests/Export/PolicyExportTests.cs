@@ -52,7 +52,7 @@ public class PolicyExportTests
         var policies = KyvernoExport.Build(custom);
 
         Assert.DoesNotContain(policies, p => p.Name == "enforce-kata-for-mcp");
-        Assert.Equal(["enforce-kata-in-labelled-namespaces", "enforce-kata-for-mcp-pods", "sandbox-pool-placement", "seccomp-baseline"], policies.Select(p => p.Name));
+        Assert.Equal(["enforce-kata-in-labelled-namespaces", "enforce-kata-for-mcp-pods", "sandbox-pool-placement", "sandbox-pool-separation", "seccomp-baseline"], policies.Select(p => p.Name));
         Assert.All(policies, p => Assert.Equal("Audit", (string?)p.Object["spec"]!["validationFailureAction"]));
         Assert.Equal("kata-qemu", (string?)policies[0].Object["spec"]!["rules"]![0]!["validate"]!["pattern"]!["spec"]!["runtimeClassName"]);
     }
@@ -196,6 +196,74 @@ public class PolicyExportTests
     public void Pool_placement_needs_the_pool_toleration_and_selection_for_each_sandbox_runtime(string spec, bool[] expected)
     {
         Assert.Equal(expected, CelProgram.Validate(Policy("sandbox-pool-placement"), Pod(spec)));
+    }
+
+    // Tolerations of the default pools (kata: agentsandbox.io/pool=kata:NoSchedule, gvisor: agentsandbox.io/pool=gvisor:NoSchedule).
+    public static TheoryData<string, bool[]> Separation => new()
+    {
+        // No toleration, or one for another taint: allowed on every pool rule, whatever the runtime.
+        { "{" + Containers + "}", [true, true] },
+        { """{"tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute"}],""" + Containers + "}", [true, true] },
+        // A Kata pod on its own pool; a gVisor pod on its own pool.
+        { """{"runtimeClassName":"kata","tolerations":[""" + KataToleration + "]," + Containers + "}", [true, true] },
+        { """{"runtimeClassName":"gvisor","tolerations":[{"key":"agentsandbox.io/pool","value":"gvisor","effect":"NoSchedule"}],""" + Containers + "}", [true, true] },
+        // runc (no class) or gVisor tolerating the Kata taint: refused by the kata rule.
+        { """{"tolerations":[""" + KataToleration + "]," + Containers + "}", [false, true] },
+        { """{"runtimeClassName":"gvisor","tolerations":[""" + KataToleration + "]," + Containers + "}", [false, true] },
+        // The pool key with Exists tolerates every pool: refused by each rule but the pod's own.
+        { """{"tolerations":[{"key":"agentsandbox.io/pool","operator":"Exists"}],""" + Containers + "}", [false, false] },
+        { """{"runtimeClassName":"kata","tolerations":[{"key":"agentsandbox.io/pool","operator":"Exists"}],""" + Containers + "}", [true, false] },
+        // A toleration without a key (tolerates every taint), with and without an effect.
+        { """{"tolerations":[{"operator":"Exists"}],""" + Containers + "}", [false, false] },
+        { """{"runtimeClassName":"gvisor","tolerations":[{"operator":"Exists","effect":"NoSchedule"}],""" + Containers + "}", [false, true] },
+        // Another effect does not tolerate a NoSchedule taint.
+        { """{"tolerations":[{"key":"agentsandbox.io/pool","operator":"Exists","effect":"NoExecute"}],""" + Containers + "}", [true, true] },
+        // The Kata taint's key with another value does not tolerate it.
+        { """{"tolerations":[{"key":"agentsandbox.io/pool","value":"other","effect":"NoSchedule"}],""" + Containers + "}", [true, true] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Separation))]
+    public void Pool_separation_refuses_a_pod_tolerating_another_runtimes_pool_in_CEL(string spec, bool[] allowed)
+    {
+        Assert.Equal(allowed, CelProgram.Validate(Policy("sandbox-pool-separation"), Pod(spec)));
+        Assert.Equal(allowed, CelProgram.Validate(Policy("sandbox-pool-separation"), Pod(spec, "DaemonSet")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Separation))]
+    public void Pool_separation_refuses_a_pod_tolerating_another_runtimes_pool_in_Kyverno(string spec, bool[] allowed)
+    {
+        var rules = KyvernoExport.Build(Guidance).Single(p => p.Name == "sandbox-pool-separation").Object["spec"]!["rules"]!.AsArray();
+
+        Assert.Equal(["keep-other-pods-off-kata-pool", "keep-other-pods-off-gvisor-pool"], rules.Select(r => (string?)r!["name"]));
+        Assert.Equal(allowed, rules.Select(r => !KyvernoConditions.Denies(r!.AsObject(), Pod(spec))));
+    }
+
+    [Fact]
+    public void Pool_separation_leaves_out_the_excluded_and_infrastructure_namespaces_and_reads_a_custom_taint()
+    {
+        var config = Config("""
+            excludedNamespaces: [kube-system]
+            infrastructureNamespaces: [monitoring, kube-system]
+            runtimes:
+              kata:
+                pool:
+                  label: { key: it's/pool, value: vm }
+                  taint: { key: it's/pool, value: vm, effect: NoExecute }
+            """);
+        var rule = KyvernoExport.Build(config).Single(p => p.Name == "sandbox-pool-separation").Object["spec"]!["rules"]![0]!.AsObject();
+        var binding = AdmissionPolicyExport.Build(config).Single(p => p.Name == "agentsandbox-sandbox-pool-separation" && p.Kind.EndsWith("Binding", StringComparison.Ordinal)).Object;
+
+        Assert.Equal("""["kube-system","monitoring"]""", rule["exclude"]!["any"]![0]!["resources"]!["namespaces"]!.ToJsonString());
+        Assert.Equal("""[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","monitoring"]},{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]""",
+            binding["spec"]!["matchResources"]!["namespaceSelector"]!["matchExpressions"]!.ToJsonString());
+
+        const string Tolerating = """{"tolerations":[{"key":"it's/pool","value":"vm","effect":"NoExecute"}],""" + Containers + "}";
+        Assert.True(KyvernoConditions.Denies(rule, Pod(Tolerating)));
+        Assert.False(KyvernoConditions.Denies(rule, Pod("""{"runtimeClassName":"kata","tolerations":[{"key":"it's/pool","value":"vm","effect":"NoExecute"}],""" + Containers + "}")));
+        Assert.False(KyvernoConditions.Denies(rule, Pod("""{"tolerations":[{"key":"it's/pool","value":"vm","effect":"NoSchedule"}],""" + Containers + "}")));
+        Assert.Equal([false, true], CelProgram.Validate(Policy("sandbox-pool-separation", config), Pod(Tolerating)));
     }
 
     [Theory]
