@@ -43,6 +43,26 @@ public class ExportCommandTests
     }
 
     [Fact]
+    public void Classification_rules_are_exported_and_what_an_admission_policy_cannot_express_is_said_on_stderr_and_in_the_stream()
+    {
+        using var files = new TempFiles();
+        var config = files.Write("policy.yaml", "classification:\n  presets: [agent-sandbox, mcp-lifecycle-operator]\n");
+
+        var kyverno = Sandboxctl.Run(null, "export", "kyverno", "--config", config);
+        var vap = Sandboxctl.Run(null, "export", "vap", "--config", config);
+
+        Assert.Equal((0, ""), (kyverno.ExitCode, kyverno.Stderr));
+        Assert.Contains(Objects(kyverno.Stdout), o => (string?)o["metadata"]!["name"] == "classify-agent-sandbox");
+        Assert.Equal(0, vap.ExitCode);
+        const string Note = "classification preset agent-sandbox is not exported: it matches by owner (Sandbox.agents.x-k8s.io), and a Pod's ownerReferences are not visible to a ValidatingAdmissionPolicy; sandboxctl export kyverno expresses it";
+        Assert.Equal($"warning: {Note}\n", vap.Stderr.ReplaceLineEndings("\n"));
+        Assert.Contains($"# Not exported: {Note}.\n---\n", vap.Stdout, StringComparison.Ordinal);
+        var names = Objects(vap.Stdout).Select(o => (string?)o["metadata"]!["name"]).ToList();
+        Assert.Contains("agentsandbox-classify-mcp-lifecycle-operator", names);
+        Assert.DoesNotContain("agentsandbox-classify-agent-sandbox", names);
+    }
+
+    [Fact]
     public void An_unknown_engine_or_an_unusable_configuration_is_an_error_without_output()
     {
         using var files = new TempFiles();

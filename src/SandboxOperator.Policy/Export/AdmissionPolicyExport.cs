@@ -90,6 +90,11 @@ public static class AdmissionPolicyExport
             "SandboxExceptions that let a pod onto another pool (TolerateExtraPool).",
         ]);
 
+        foreach (var rule in config.Classification.Where(r => r.Match.Owners is not { Count: > 0 }))
+        {
+            AddClassification(result, config, rule);
+        }
+
         Add(result, config, "seccomp-baseline", [(Seccomp(), "every container must run with a RuntimeDefault or Localhost seccomp profile, set on the pod (and no container Unconfined) or on every container")], [], objectSelector: null,
         [
             "Every pod and template outside the excluded namespaces must run each container, init and ephemeral ones included,",
@@ -98,6 +103,43 @@ public static class AdmissionPolicyExport
         ]);
         return ExportText.WithLimits(result);
     }
+
+    /// <summary>
+    /// What this export leaves out of the configuration, one sentence each: the classification rules that match by
+    /// owner kind (a Pod's ownerReferences are not visible to admission policy CEL).
+    /// </summary>
+    public static IReadOnlyList<string> NotExpressed(PolicyConfig config) =>
+        [.. config.Classification
+            .Where(r => r.Match.Owners is { Count: > 0 } && KyvernoExport.AllowedRuntimeClasses(r.Tier.Runtime, config).Count > 0)
+            .Select(r => $"{r.Title} is not exported: it matches by owner ({string.Join(" or ", r.Match.Owners!)}), and a Pod's ownerReferences are not visible to a ValidatingAdmissionPolicy; sandboxctl export kyverno expresses it")];
+
+    /// <summary>
+    /// A classification rule without owner kinds whose tier needs a sandbox: Pods it selects (the binding's
+    /// objectSelector and namespaceSelector) must name the RuntimeClass of its tier. Templates are not checked (a
+    /// binding's objectSelector reads a controller's own labels, not its template's).
+    /// </summary>
+    private static void AddClassification(List<ExportedPolicy> result, PolicyConfig config, ClassificationRule rule)
+    {
+        var allowed = KyvernoExport.AllowedRuntimeClasses(rule.Tier.Runtime, config);
+        if (allowed.Count == 0)
+        {
+            return;
+        }
+
+        var name = Prefix + "classify-" + rule.Name;
+        var runtimes = string.Join(" or ", allowed);
+        result.Add(new ExportedPolicy(
+            PolicyObject(name, [(string.Join(" || ", allowed.Select(RuntimeIs).Select(e => $"({e})")), $"pods matched by {rule.Title} ({rule.Match}) are {rule.Tier.Tier} and must set runtimeClassName: {runtimes}")]),
+            [
+                $"{rule.Title}: pods it matches ({rule.Match}) are {rule.Tier.Tier} ({string.Join("; ", rule.Tier.Reasons)}) and must set",
+                $"runtimeClassName: {runtimes}. Pods only, selected by the binding; controllers' templates are not checked.",
+            ]));
+        var namespaces = rule.Match.Namespaces is { Count: > 0 } names ? [NamespaceNames("In", names)] : Array.Empty<JsonObject>();
+        var selector = rule.Match.Labels is { } labels ? System.Text.Json.JsonSerializer.SerializeToNode(labels, SelectorJson)!.AsObject() : null;
+        result.Add(Binding(name, name, config, namespaces, selector, new JsonArray(ResourceRule("", ["pods"]))));
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private static void AddMcp(List<ExportedPolicy> result, PolicyConfig config, string isKata, string mcpTemplate, string kata)
     {

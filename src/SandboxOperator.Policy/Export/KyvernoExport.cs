@@ -98,6 +98,14 @@ public static class KyvernoExport
                 "SandboxExceptions that let a pod onto another pool (TolerateExtraPool).",
             ]));
 
+        foreach (var rule in config.Classification)
+        {
+            if (ClassificationPolicy(rule, config) is { } classified)
+            {
+                policies.Add(classified);
+            }
+        }
+
         policies.Add(new ExportedPolicy(
             Policy("seccomp-baseline", config, autogen: true, Rule("require-seccomp-profile",
                 new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
@@ -183,6 +191,71 @@ public static class KyvernoExport
 
     /// <summary>A JMESPath raw string literal: single-quoted, backslash and quote escaped.</summary>
     private static string Jmes(string value) => "'" + value.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("'", @"\'", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// The policy of one classification rule that needs a sandbox: pods it matches (its label selector, namespaces and
+    /// owner kinds) must name the RuntimeClass of its tier (Kata; gVisor or Kata for Medium). Null for a rule whose
+    /// tier needs no sandbox. Autogen is off: a rule matches a pod's own labels and owners, which a controller's
+    /// template does not carry, so the pods are checked when they are created.
+    /// </summary>
+    private static ExportedPolicy? ClassificationPolicy(ClassificationRule rule, PolicyConfig config)
+    {
+        var allowed = AllowedRuntimeClasses(rule.Tier.Runtime, config);
+        if (allowed.Count == 0)
+        {
+            return null;
+        }
+
+        var resources = new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) };
+        if (rule.Match.Namespaces is { Count: > 0 } namespaces)
+        {
+            resources["namespaces"] = ExportText.Strings(namespaces.Order(StringComparer.Ordinal));
+        }
+
+        if (rule.Match.Labels is { } labels)
+        {
+            resources["selector"] = System.Text.Json.JsonSerializer.SerializeToNode(labels, SelectorJson);
+        }
+
+        JsonObject? preconditions = null;
+        if (rule.Match.Owners is { Count: > 0 } owners)
+        {
+            var any = string.Join(" || ", owners.Select(o => o.Group.Length == 0
+                ? $"(kind == {Jmes(o.Kind)} && !contains(apiVersion, '/'))"
+                : $"(kind == {Jmes(o.Kind)} && starts_with(apiVersion, {Jmes(o.Group + "/")}))"));
+            preconditions = new JsonObject
+            {
+                ["all"] = new JsonArray(new JsonObject
+                {
+                    ["key"] = $"{{{{ length(request.object.metadata.ownerReferences[?{any}] || `[]`) }}}}",
+                    ["operator"] = "GreaterThan",
+                    ["value"] = 0,
+                }),
+            };
+        }
+
+        var runtimes = string.Join(" or ", allowed);
+        var policy = Policy($"classify-{rule.Name}", config, autogen: false, Rule("require-sandbox-runtime", resources, Excluded(config), preconditions,
+            Validate($"Pods matched by {rule.Title} ({rule.Match}) are {rule.Tier.Tier} and must set runtimeClassName: {runtimes}.",
+                new JsonObject { ["pattern"] = new JsonObject { ["spec"] = new JsonObject { ["runtimeClassName"] = string.Join(" | ", allowed) } } })));
+        policy["metadata"]!["annotations"] = new JsonObject { [Autogen] = "none" };
+        return new ExportedPolicy(policy,
+        [
+            $"{rule.Title}: pods it matches ({rule.Match}) are {rule.Tier.Tier} ({string.Join("; ", rule.Tier.Reasons)}) and must set",
+            $"runtimeClassName: {runtimes}. Checked on Pods when they are created (autogen off: a controller's template carries",
+            "neither the pod's owner nor, necessarily, the labels the rule reads). A SandboxException's RunInGVisor is not seen.",
+        ]);
+    }
+
+    /// <summary>The RuntimeClass names that satisfy a runtime: Kata for Kata, gVisor or Kata for gVisor, none for runc.</summary>
+    internal static IReadOnlyList<string> AllowedRuntimeClasses(SandboxRuntime runtime, PolicyConfig config) => runtime switch
+    {
+        SandboxRuntime.Kata => [config.Kata.RuntimeClassName],
+        SandboxRuntime.GVisor => [config.GVisor.RuntimeClassName, config.Kata.RuntimeClassName],
+        _ => [],
+    };
+
+    private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private static JsonObject SeparationRule(RuntimeSettings runtime, PolicyConfig config) =>
         Rule($"keep-other-pods-off-{TierNames.LabelValue(runtime.Runtime)}-pool",

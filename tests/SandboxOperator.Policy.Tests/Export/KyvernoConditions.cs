@@ -25,6 +25,10 @@ internal static partial class KyvernoConditions
         return Holds(rule["preconditions"], input) != false && Holds(rule["validate"]!["deny"]!["conditions"], input) == true;
     }
 
+    /// <summary>Whether the rule's preconditions hold for <paramref name="pod"/> (true when it has none).</summary>
+    public static bool Applies(JsonObject rule, JsonObject pod) =>
+        Holds(rule["preconditions"], new JsonObject { ["request"] = new JsonObject { ["object"] = pod.DeepClone() } }.ToJsonString()) != false;
+
     /// <summary>The value of a condition key: a whole <c>{{ expression }}</c> is the expression's JSON result, anything else the text itself.</summary>
     public static JsonNode? Resolve(string key, string input) =>
         Variable().Match(key) is { Success: true } m ? JsonNode.Parse(Jmes.Transform(input, m.Groups[1].Value)) : JsonValue.Create(key);

@@ -27,7 +27,30 @@ public class PolicyExportTests
         "enforcedNamespaces: [openclaw, clawql]\n",
         "mode: Audit\nexcludedNamespaces: []\nenforcedNamespaces: [agents]\n",
         "runtimes:\n  kata:\n    runtimeClassName: kata-qemu\n    pool:\n      label: { key: sandbox.example.com/pool, value: vm }\n      taint: { key: sandbox.example.com/pool, value: vm, effect: NoExecute }\n",
+        Classified,
     };
+
+    /// <summary>The three presets, a Medium rule by labels and namespace, a core-group owner rule, and a Low rule (which needs no sandbox).</summary>
+    private const string Classified = """
+        classification:
+          presets: [agent-sandbox, toolhive, mcp-lifecycle-operator]
+          rules:
+            - name: research-tools
+              match:
+                labels:
+                  matchLabels: { team: research }
+                  matchExpressions: [{ key: tier, operator: NotIn, values: [trusted] }]
+                namespaces: [agents, labs]
+              type: Tool
+            - name: legacy-runners
+              match:
+                owners: [{ kind: ReplicationController }]
+              type: ExecTool
+            - name: internal-services
+              match:
+                namespaces: [platform]
+              type: Internal
+        """;
 
     private static JsonObject Fixture(string file, [CallerFilePath] string here = "")
     {
@@ -264,6 +287,79 @@ public class PolicyExportTests
         Assert.False(KyvernoConditions.Denies(rule, Pod("""{"runtimeClassName":"kata","tolerations":[{"key":"it's/pool","value":"vm","effect":"NoExecute"}],""" + Containers + "}")));
         Assert.False(KyvernoConditions.Denies(rule, Pod("""{"tolerations":[{"key":"it's/pool","value":"vm","effect":"NoSchedule"}],""" + Containers + "}")));
         Assert.Equal([false, true], CelProgram.Validate(Policy("sandbox-pool-separation", config), Pod(Tolerating)));
+    }
+
+    [Fact]
+    public void Each_classification_rule_that_needs_a_sandbox_becomes_a_Kyverno_policy_on_Pods_of_its_tier()
+    {
+        var policies = KyvernoExport.Build(Config(Classified)).Where(p => p.Name.StartsWith("classify-", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(["classify-research-tools", "classify-legacy-runners", "classify-agent-sandbox", "classify-toolhive", "classify-mcp-lifecycle-operator"], policies.Select(p => p.Name));
+        Assert.All(policies, p => Assert.Equal("none", (string?)p.Object["metadata"]!["annotations"]!["pod-policies.kyverno.io/autogen-controllers"]));
+        JsonObject Rule(string name) => policies.Single(p => p.Name == name).Object["spec"]!["rules"]![0]!.AsObject();
+
+        // High needs Kata; Medium gVisor or Kata.
+        Assert.Equal("kata", (string?)Rule("classify-agent-sandbox")["validate"]!["pattern"]!["spec"]!["runtimeClassName"]);
+        Assert.Equal("gvisor | kata", (string?)Rule("classify-research-tools")["validate"]!["pattern"]!["spec"]!["runtimeClassName"]);
+
+        // Labels and namespaces are the match; owners a precondition.
+        var research = Rule("classify-research-tools")["match"]!["any"]![0]!["resources"]!;
+        Assert.Equal("""{"kinds":["Pod"],"namespaces":["agents","labs"],"selector":{"matchLabels":{"team":"research"},"matchExpressions":[{"key":"tier","operator":"NotIn","values":["trusted"]}]}}""", research.ToJsonString());
+        Assert.Null(Rule("classify-research-tools")["preconditions"]);
+        Assert.Equal("""{"matchLabels":{"toolhive":"true"}}""", Rule("classify-toolhive")["match"]!["any"]![0]!["resources"]!["selector"]!.ToJsonString());
+    }
+
+    public static TheoryData<string, string, bool> Owners => new()
+    {
+        { "classify-agent-sandbox", """[{"apiVersion":"agents.x-k8s.io/v1alpha1","kind":"Sandbox","name":"s","uid":"u"}]""", true },
+        { "classify-agent-sandbox", """[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"r","uid":"u"},{"apiVersion":"agents.x-k8s.io/v1","kind":"Sandbox","name":"s","uid":"u"}]""", true },
+        { "classify-agent-sandbox", """[{"apiVersion":"example.com/v1","kind":"Sandbox","name":"s","uid":"u"}]""", false },
+        { "classify-agent-sandbox", """[{"apiVersion":"agents.x-k8s.io.evil/v1","kind":"Sandbox","name":"s","uid":"u"}]""", false },
+        { "classify-agent-sandbox", "[]", false },
+        { "classify-toolhive", """[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"t","uid":"u"}]""", true },
+        { "classify-legacy-runners", """[{"apiVersion":"v1","kind":"ReplicationController","name":"r","uid":"u"}]""", true },
+        { "classify-legacy-runners", """[{"apiVersion":"example.com/v1","kind":"ReplicationController","name":"r","uid":"u"}]""", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Owners))]
+    public void A_Kyverno_classification_policy_applies_to_the_owners_the_operator_matches(string policy, string ownerReferences, bool owned)
+    {
+        var config = Config(Classified);
+        var rule = KyvernoExport.Build(config).Single(p => p.Name == policy).Object["spec"]!["rules"]![0]!.AsObject();
+        var pod = JsonNode.Parse($$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"agents","labels":{"toolhive":"true"},"ownerReferences":{{{ownerReferences}}}},"spec":{"containers":[{"name":"a","image":"x"}]}}""")!.AsObject();
+        var view = SandboxOperator.Policy.Pods.PodSpecReader.Read(System.Text.Json.JsonSerializer.SerializeToElement(pod)).View!;
+        var classification = config.Classification.Single(r => "classify-" + r.Name == policy);
+
+        Assert.Equal(owned, SandboxOperator.Policy.Decisions.WorkloadClaims.Matches(classification, view, "agents"));
+        Assert.Equal(owned, KyvernoConditions.Applies(rule, pod));
+    }
+
+    [Fact]
+    public void Classification_rules_without_owners_become_admission_policies_on_Pods_and_the_others_are_named_as_not_exported()
+    {
+        var config = Config(Classified);
+        var exported = AdmissionPolicyExport.Build(config);
+
+        var classified = exported.Where(p => p.Kind == "ValidatingAdmissionPolicy" && p.Name.Contains("-classify-", StringComparison.Ordinal)).Select(p => p.Name);
+        Assert.Equal(["agentsandbox-classify-research-tools", "agentsandbox-classify-mcp-lifecycle-operator"], classified);
+        var binding = exported.Single(p => p.Name == "agentsandbox-classify-research-tools" && p.Kind.EndsWith("Binding", StringComparison.Ordinal)).Object["spec"]!["matchResources"]!;
+        Assert.Equal("""{"matchLabels":{"team":"research"},"matchExpressions":[{"key":"tier","operator":"NotIn","values":["trusted"]}]}""", binding["objectSelector"]!.ToJsonString());
+        Assert.Equal("""[{"key":"kubernetes.io/metadata.name","operator":"In","values":["agents","labs"]},{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]""", binding["namespaceSelector"]!["matchExpressions"]!.ToJsonString());
+        Assert.Equal("""[{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["pods"]}]""", binding["resourceRules"]!.ToJsonString());
+
+        var medium = Policy("classify-research-tools", config);
+        Assert.Equal([true], CelProgram.Validate(medium, Pod("""{"runtimeClassName":"gvisor",""" + Containers + "}")));
+        Assert.Equal([true], CelProgram.Validate(medium, Pod("""{"runtimeClassName":"kata",""" + Containers + "}")));
+        Assert.Equal([false], CelProgram.Validate(medium, Pod("{" + Containers + "}")));
+        Assert.Equal([false], CelProgram.Validate(Policy("classify-mcp-lifecycle-operator", config), Pod("""{"runtimeClassName":"gvisor",""" + Containers + "}")));
+
+        var notExported = AdmissionPolicyExport.NotExpressed(config);
+        Assert.Equal(3, notExported.Count);
+        Assert.StartsWith("classification rule legacy-runners is not exported: it matches by owner (ReplicationController)", notExported[0], StringComparison.Ordinal);
+        Assert.StartsWith("classification preset agent-sandbox is not exported: it matches by owner (Sandbox.agents.x-k8s.io)", notExported[1], StringComparison.Ordinal);
+        Assert.StartsWith("classification preset toolhive is not exported", notExported[2], StringComparison.Ordinal);
+        Assert.Empty(AdmissionPolicyExport.NotExpressed(Guidance));
     }
 
     [Theory]
