@@ -58,15 +58,7 @@ public static class KyvernoExport
             Policy("enforce-kata-for-mcp-pods", config, autogen: true, Rule("require-kata-runtime",
                 new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
                 Excluded(config),
-                new JsonObject
-                {
-                    ["all"] = new JsonArray(new JsonObject
-                    {
-                        ["key"] = $"{{{{ request.object.metadata.labels.\"{WellKnown.WorkloadTypeLabel}\" || '' }}}}",
-                        ["operator"] = "Equals",
-                        ["value"] = WellKnown.McpServerLabelValue,
-                    }),
-                },
+                Condition("all", $"{{{{ request.object.metadata.labels.\"{WellKnown.WorkloadTypeLabel}\" || '' }}}}", "Equals", WellKnown.McpServerLabelValue),
                 Validate($"MCP server pods ({WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue}) must set runtimeClassName: {kata}.", new JsonObject { ["pattern"] = RuntimeClassPattern(kata) }))),
             [
                 $"Pods labelled {WellKnown.WorkloadTypeLabel}={WellKnown.McpServerLabelValue} must set runtimeClassName: {kata}, in every namespace but the",
@@ -223,15 +215,7 @@ public static class KyvernoExport
             var any = string.Join(" || ", owners.Select(o => o.Group.Length == 0
                 ? $"(kind == {Jmes(o.Kind)} && !contains(apiVersion, '/'))"
                 : $"(kind == {Jmes(o.Kind)} && starts_with(apiVersion, {Jmes(o.Group + "/")}))"));
-            preconditions = new JsonObject
-            {
-                ["all"] = new JsonArray(new JsonObject
-                {
-                    ["key"] = $"{{{{ length(request.object.metadata.ownerReferences[?{any}] || `[]`) }}}}",
-                    ["operator"] = "GreaterThan",
-                    ["value"] = 0,
-                }),
-            };
+            preconditions = Condition("all", $"{{{{ length(request.object.metadata.ownerReferences[?{any}] || `[]`) }}}}", "GreaterThan", 0);
         }
 
         var runtimes = string.Join(" or ", allowed);
@@ -257,30 +241,20 @@ public static class KyvernoExport
 
     private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
+    /// <summary>The pod's runtimeClassName as a Kyverno variable, "" when unset.</summary>
+    private const string RuntimeClassName = "{{ request.object.spec.runtimeClassName || '' }}";
+
+    /// <summary>Kyverno conditions with one entry (<c>all</c> or <c>any</c>): <paramref name="key"/> compared with <paramref name="value"/> by <paramref name="op"/>.</summary>
+    private static JsonObject Condition(string quantifier, string key, string op, JsonNode value) =>
+        new() { [quantifier] = new JsonArray(new JsonObject { ["key"] = key, ["operator"] = op, ["value"] = value }) };
+
     private static JsonObject SeparationRule(RuntimeSettings runtime, PolicyConfig config) =>
         Rule($"keep-other-pods-off-{TierNames.LabelValue(runtime.Runtime)}-pool",
             new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
             ExcludedNamespaces(config.ExcludedNamespaces.Concat(config.InfrastructureNamespaces)),
-            new JsonObject
-            {
-                ["all"] = new JsonArray(new JsonObject
-                {
-                    ["key"] = "{{ request.object.spec.runtimeClassName || '' }}",
-                    ["operator"] = "NotEquals",
-                    ["value"] = runtime.RuntimeClassName,
-                }),
-            },
+            Condition("all", RuntimeClassName, "NotEquals", runtime.RuntimeClassName),
             Validate($"Only pods with runtimeClassName {runtime.RuntimeClassName} may tolerate the taint {runtime.Pool.Taint} of the {TierNames.LabelValue(runtime.Runtime)} node pool (a toleration without a key tolerates it too).",
-                new JsonObject
-                {
-                    ["deny"] = new JsonObject
-                    {
-                        ["conditions"] = new JsonObject
-                        {
-                            ["any"] = new JsonArray(new JsonObject { ["key"] = TolerationsOf(runtime.Pool.Taint), ["operator"] = "GreaterThan", ["value"] = 0 }),
-                        },
-                    },
-                }));
+                new JsonObject { ["deny"] = new JsonObject { ["conditions"] = Condition("any", TolerationsOf(runtime.Pool.Taint), "GreaterThan", 0) } }));
 
     private static JsonObject PlacementRule(RuntimeSettings runtime, PolicyConfig config)
     {
@@ -309,15 +283,7 @@ public static class KyvernoExport
         return Rule($"{name}-pool-placement",
             new JsonObject { ["kinds"] = ExportText.Strings(["Pod"]) },
             Excluded(config),
-            new JsonObject
-            {
-                ["all"] = new JsonArray(new JsonObject
-                {
-                    ["key"] = "{{ request.object.spec.runtimeClassName || '' }}",
-                    ["operator"] = "Equals",
-                    ["value"] = runtime.RuntimeClassName,
-                }),
-            },
+            Condition("all", RuntimeClassName, "Equals", runtime.RuntimeClassName),
             Validate($"Pods with runtimeClassName {runtime.RuntimeClassName} must tolerate the taint {pool.Taint} and select the node label {pool.Label} (nodeSelector, or a required node affinity in every term).",
                 new JsonObject { ["anyPattern"] = new JsonArray(byNodeSelector, byAffinity) }));
     }
