@@ -106,7 +106,9 @@ public sealed class WebhookFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         certs.WriteServing();
         await using var op = await OperatorProcess.StartWithStateDirAsync(
             RunningHost.SamplesDir,
-            ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--shutdown-delay", "0", "--shutdown-timeout", "10s"]);
+            // The bodies are held open across SIGTERM on purpose: a generous review deadline keeps a loaded machine's
+            // slow start of 24 handlers from turning into 408s, which this test is not about.
+            ["--tls-cert-file", certs.CertFile, "--tls-key-file", certs.KeyFile, "--shutdown-delay", "0", "--shutdown-timeout", "10s", "--review-timeout", "30s"]);
         using var h2 = ClientWaitingForContinue(certs.Trusted, HttpVersion.Version20);
         using var h1 = ClientWaitingForContinue(certs.Trusted, HttpVersion.Version11);
 
