@@ -9,9 +9,9 @@ using SandboxOperator.Webhook.StateSources;
 namespace SandboxOperator;
 
 /// <summary>
-/// Reads namespaces, AgentWorkloads and pods from the API server with consistent (quorum) reads, for the reviews the
-/// informer caches may be behind on. Uses the verbs the caches already need (get and list on namespaces, pods and
-/// agentworkloads), so it needs no further permission.
+/// Reads namespaces, AgentWorkloads, SandboxExceptions and pods from the API server with consistent (quorum) reads,
+/// for the reviews the informer caches may be behind on. Uses the verbs the caches already need (get and list on
+/// namespaces, pods, agentworkloads and sandboxexceptions), so it needs no further permission.
 /// </summary>
 internal sealed class KubernetesLiveClusterReader(IKubernetes client) : ILiveClusterReader
 {
@@ -43,18 +43,26 @@ internal sealed class KubernetesLiveClusterReader(IKubernetes client) : ILiveClu
         }
     }
 
-    public async Task<IReadOnlyList<AgentWorkload>> WorkloadsInAsync(string @namespace, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AgentWorkload>> WorkloadsInAsync(string @namespace, CancellationToken cancellationToken) =>
+        ListAsync(WellKnown.Plural, @namespace, item => ObjectProjections.Workload(item).Workload, cancellationToken);
+
+    public Task<IReadOnlyList<SandboxException>> ExceptionsInAsync(string @namespace, CancellationToken cancellationToken) =>
+        ListAsync(WellKnown.ExceptionPlural, @namespace, item => ObjectProjections.Exception(item).Exception, cancellationToken);
+
+    /// <summary>Every page of <paramref name="plural"/> in the namespace, each item read as the caches read it; items whose spec is invalid are left out.</summary>
+    private async Task<IReadOnlyList<T>> ListAsync<T>(string plural, string @namespace, Func<UnstructuredObject, T?> read, CancellationToken cancellationToken)
+        where T : class
     {
-        var workloads = new List<AgentWorkload>();
+        var objects = new List<T>();
         string? token = null;
         do
         {
-            var page = await ClusterListWatchers.ListWorkloadsInAsync(client, @namespace, token, PageSize, cancellationToken).ConfigureAwait(false);
+            var page = await ClusterListWatchers.ListNamespacedAsync(client, plural, @namespace, token, PageSize, cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                if (ObjectProjections.Workload(item).Workload is { } workload)
+                if (read(item) is { } value)
                 {
-                    workloads.Add(workload);
+                    objects.Add(value);
                 }
             }
 
@@ -62,6 +70,6 @@ internal sealed class KubernetesLiveClusterReader(IKubernetes client) : ILiveClu
         }
         while (token is not null);
 
-        return workloads;
+        return objects;
     }
 }

@@ -54,19 +54,20 @@ public static class ClusterListWatchers
     public static IListWatcher<UnstructuredObject> SandboxExceptions(IKubernetes client) => CustomResources(client, WellKnown.ExceptionPlural);
 
     private static Delegating<UnstructuredObject> CustomResources(IKubernetes client, string plural) => new(
-        async (token, limit, ct) => WorkloadPage(await client.CustomObjects.ListClusterCustomObjectAsync(
+        async (token, limit, ct) => Page(await client.CustomObjects.ListClusterCustomObjectAsync(
             WellKnown.Group, WellKnown.Version, plural, continueParameter: token, limit: limit, cancellationToken: ct).ConfigureAwait(false)),
         (rv, ct) => WatchCustomResources(client, plural, rv, ct));
 
     /// <summary>
-    /// One page of the AgentWorkloads of one namespace, read without a resourceVersion: a consistent (quorum) read
-    /// that sees every object whose creation the API server has acknowledged, whatever the informers have seen.
+    /// One page of the custom resources <paramref name="plural"/> (of the agentsandbox.io group) of one namespace, read
+    /// without a resourceVersion: a consistent (quorum) read that sees every object whose creation, change or deletion
+    /// the API server has acknowledged, whatever the informers have seen.
     /// </summary>
-    public static async Task<ListPage<UnstructuredObject>> ListWorkloadsInAsync(IKubernetes client, string @namespace, string? continueToken, int limit, CancellationToken cancellationToken) =>
-        WorkloadPage(await client.CustomObjects.ListNamespacedCustomObjectAsync(
-            WellKnown.Group, WellKnown.Version, @namespace, WellKnown.Plural, continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false));
+    public static async Task<ListPage<UnstructuredObject>> ListNamespacedAsync(IKubernetes client, string plural, string @namespace, string? continueToken, int limit, CancellationToken cancellationToken) =>
+        Page(await client.CustomObjects.ListNamespacedCustomObjectAsync(
+            WellKnown.Group, WellKnown.Version, @namespace, plural, continueParameter: continueToken, limit: limit, cancellationToken: cancellationToken).ConfigureAwait(false));
 
-    private static ListPage<UnstructuredObject> WorkloadPage(object result)
+    private static ListPage<UnstructuredObject> Page(object result)
     {
         var list = ToElement(result);
         var items = list.TryGetProperty("items", out var i) && i.ValueKind == JsonValueKind.Array

@@ -1,3 +1,4 @@
+using SandboxOperator.Policy.Api;
 using SandboxOperator.Policy.Configuration;
 using SandboxOperator.Policy.Decisions;
 using SandboxOperator.Policy.State;
@@ -32,8 +33,11 @@ namespace SandboxOperator.Webhook.Admission;
 /// the pod of a binding the cache has not seen yet). DELETE and CONNECT read nothing and are decided at once.
 /// One exception: <c>/mutate</c> called again for a managed pod that already carries all the cache's decision would
 /// add (the reinvocation after another plugin's change) answers from the cache; <c>/validate</c> always reads.</para>
-/// <para>SandboxExceptions come from the cache only: one created a moment ago may not apply yet (stricter, never
-/// weaker), and every decision is made at the handler's clock, so an exception stops applying at its expiresAt.</para>
+/// <para>SandboxExceptions: when the cache holds some for the review's namespace, they are read live too and the
+/// live ones alone apply, so an exception deleted or narrowed a moment ago grants nothing (an exception only relaxes,
+/// so a stale one would be weaker). When the cache holds none, none apply and nothing is read: one created a moment
+/// ago may not apply yet (stricter, never weaker). Every decision is made at the handler's clock, so an exception
+/// stops applying at its expiresAt.</para>
 /// <para>A kind the policy does not cover is denied: the webhook configuration routes only covered kinds, so such a
 /// review means it cannot judge what it is asked to, and it does not guess "allowed".</para>
 /// </remarks>
@@ -101,9 +105,13 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             var pod = AdmissionEvaluator.SubjectPod(call.Request) is { } podName && cached.Pod(ns, podName) is null
                 ? reader.PodAsync(ns, podName, timeout.Token)
                 : Task.FromResult<PodSpecView?>(null);
+            var readsExceptions = cached.ExceptionsIn(ns).Count > 0;
+            var exceptions = readsExceptions
+                ? LiveExceptionsAsync(reader, ns, timeout.Token)
+                : Task.FromResult<IReadOnlyList<SandboxException>?>(null);
             try
             {
-                await Task.WhenAll(workloads, labels, pod).ConfigureAwait(false);
+                await Task.WhenAll(workloads, labels, pod, exceptions).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -112,15 +120,19 @@ public sealed class PolicyAdmissionHandler(PolicyConfig config, IClusterStateSou
             catch (Exception e)
             {
                 var why = timeout.IsCancellationRequested ? $"no answer within {_liveReadTimeout.TotalSeconds:0.###} s" : e.GetType().Name;
-                return Unavailable($"the sandbox policy could not read the AgentWorkloads and labels of namespace {LogText.Cap(ns)} from the API server ({why}); retry shortly");
+                var what = readsExceptions ? "AgentWorkloads, SandboxExceptions and labels" : "AgentWorkloads and labels";
+                return Unavailable($"the sandbox policy could not read the {what} of namespace {LogText.Cap(ns)} from the API server ({why}); retry shortly");
             }
 
-            state = new ReviewClusterState(cached, ns, labels.Result, workloads.Result, pod.Result);
+            state = new ReviewClusterState(cached, ns, labels.Result, workloads.Result, pod.Result, exceptions.Result);
         }
 
         return Decide(call, state);
     }
 
+
+    private static async Task<IReadOnlyList<SandboxException>?> LiveExceptionsAsync(ILiveClusterReader reader, string @namespace, CancellationToken cancellationToken) =>
+        await reader.ExceptionsInAsync(@namespace, cancellationToken).ConfigureAwait(false);
 
     private static AdmissionOutcome Unavailable(string message) => AdmissionOutcome.Failure(UnavailableCode, message);
 

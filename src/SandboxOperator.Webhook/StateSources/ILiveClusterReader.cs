@@ -20,6 +20,9 @@ public interface ILiveClusterReader
     /// <summary>The AgentWorkloads of a namespace whose spec is valid (as the caches hold them), every page of them.</summary>
     Task<IReadOnlyList<AgentWorkload>> WorkloadsInAsync(string @namespace, CancellationToken cancellationToken);
 
+    /// <summary>The SandboxExceptions of a namespace whose spec is valid (as the caches hold them), every page of them.</summary>
+    Task<IReadOnlyList<SandboxException>> ExceptionsInAsync(string @namespace, CancellationToken cancellationToken);
+
     /// <summary>A pod as the policy reads it (as the caches hold it), or null when the API server says it does not exist (404).</summary>
     Task<PodSpecView?> PodAsync(string @namespace, string name, CancellationToken cancellationToken);
 }

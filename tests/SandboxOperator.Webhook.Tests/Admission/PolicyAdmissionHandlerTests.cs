@@ -23,7 +23,7 @@ public sealed class PolicyAdmissionHandlerTests
         public string? StaleBecause => stale;
     }
 
-    private sealed class Reader(IReadOnlyList<AgentWorkload> workloads, IReadOnlyDictionary<string, string>? labels = null, Exception? failure = null, PodSpecView? pod = null) : ILiveClusterReader
+    private sealed class Reader(IReadOnlyList<AgentWorkload> workloads, IReadOnlyDictionary<string, string>? labels = null, Exception? failure = null, PodSpecView? pod = null, IReadOnlyList<SandboxException>? exceptions = null) : ILiveClusterReader
     {
         public List<string> Reads { get; } = [];
 
@@ -37,6 +37,12 @@ public sealed class PolicyAdmissionHandlerTests
         {
             lock (Reads) { Reads.Add("workloads " + @namespace); }
             return failure is null ? Task.FromResult(workloads) : Task.FromException<IReadOnlyList<AgentWorkload>>(failure);
+        }
+
+        public Task<IReadOnlyList<SandboxException>> ExceptionsInAsync(string @namespace, CancellationToken cancellationToken)
+        {
+            lock (Reads) { Reads.Add("exceptions " + @namespace); }
+            return failure is null ? Task.FromResult(exceptions ?? []) : Task.FromException<IReadOnlyList<SandboxException>>(failure);
         }
 
         public Task<PodSpecView?> PodAsync(string @namespace, string name, CancellationToken cancellationToken)
@@ -66,6 +72,39 @@ public sealed class PolicyAdmissionHandlerTests
         var unknown = await handler.HandleAsync(Call("Pod", ns: "fresh"), default);
         Assert.Equal(["namespace fresh", "workloads fresh"], reader.Reads.Order(StringComparer.Ordinal));
         Assert.Contains("namespace fresh enforces Kata", unknown.Decision!.Reasons);
+    }
+
+    private static readonly SandboxException RunnerInGVisor = new("tools", "runner-in-gvisor", new SandboxExceptionSpec
+    {
+        Selector = new LabelSelector { MatchLabels = new() { ["app"] = "runner" } },
+        Grant = ExceptionGrant.RunInGVisor,
+        Reason = "needs /dev/fuse",
+        Owner = "team-agents",
+        ExpiresAt = DateTimeOffset.UtcNow.AddDays(30),
+    });
+
+    [Fact]
+    public async Task An_exception_the_cache_still_holds_after_its_deletion_grants_nothing_and_one_read_live_does()
+    {
+        // The cache holds an exception that lets the runner's High pod run in gVisor; the exceptions watch has not
+        // delivered its deletion yet.
+        var cache = new ClusterSnapshot(namespaces: [new("tools", new Dictionary<string, string>())], exceptions: [RunnerInGVisor]);
+
+        var deleted = new Reader([Runner], exceptions: []);
+        var afterDeletion = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(cache), deleted).HandleAsync(Call("Pod"), default);
+        Assert.Contains("exceptions tools", deleted.Reads);
+        Assert.Equal((RiskTier.High, "kata"), (afterDeletion.Decision!.Tier, afterDeletion.Decision.RuntimeClassName));
+
+        var present = new Reader([Runner], exceptions: [RunnerInGVisor]);
+        var granted = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(cache), present).HandleAsync(Call("Pod"), default);
+        Assert.Equal((RiskTier.Medium, "gvisor"), (granted.Decision!.Tier, granted.Decision.RuntimeClassName));
+
+        // Without exceptions in the cache there is nothing to confirm, and nothing is read: one the cache has not seen
+        // yet does not apply (stricter).
+        var none = new Reader([Runner], exceptions: [RunnerInGVisor]);
+        var strict = await new PolicyAdmissionHandler(PolicyConfig.Default, new Source(Known), none).HandleAsync(Call("Pod"), default);
+        Assert.DoesNotContain("exceptions tools", none.Reads);
+        Assert.Equal(RiskTier.High, strict.Decision!.Tier);
     }
 
     [Theory]
