@@ -135,11 +135,9 @@ public static class AdmissionPolicyExport
                 $"runtimeClassName: {runtimes}. Pods only, selected by the binding; controllers' templates are not checked.",
             ]));
         var namespaces = rule.Match.Namespaces is { Count: > 0 } names ? [NamespaceNames("In", names)] : Array.Empty<JsonObject>();
-        var selector = rule.Match.Labels is { } labels ? System.Text.Json.JsonSerializer.SerializeToNode(labels, SelectorJson)!.AsObject() : null;
+        var selector = rule.Match.Labels is { } labels ? ExportText.Selector(labels) : null;
         result.Add(Binding(name, name, config, namespaces, selector, new JsonArray(ResourceRule("", ["pods"]))));
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private static void AddMcp(List<ExportedPolicy> result, PolicyConfig config, string isKata, string mcpTemplate, string kata)
     {

@@ -42,5 +42,10 @@ internal static class ExportText
     public static IReadOnlyList<ExportedPolicy> WithLimits(IEnumerable<ExportedPolicy> policies) =>
         [.. policies.Select(p => p.Kind.EndsWith("Binding", StringComparison.Ordinal) ? p : p with { Documentation = [.. p.Documentation, .. CannotDo] })];
 
+    /// <summary>A label selector as Kubernetes writes it (<c>matchLabels</c>, <c>matchExpressions</c>; absent parts left out).</summary>
+    public static JsonObject Selector(Api.LabelSelector selector) => System.Text.Json.JsonSerializer.SerializeToNode(selector, SelectorJson)!.AsObject();
+
+    private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
 }

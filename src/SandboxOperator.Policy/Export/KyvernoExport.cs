@@ -206,7 +206,7 @@ public static class KyvernoExport
 
         if (rule.Match.Labels is { } labels)
         {
-            resources["selector"] = System.Text.Json.JsonSerializer.SerializeToNode(labels, SelectorJson);
+            resources["selector"] = ExportText.Selector(labels);
         }
 
         JsonObject? preconditions = null;
@@ -238,8 +238,6 @@ public static class KyvernoExport
         SandboxRuntime.GVisor => [config.GVisor.RuntimeClassName, config.Kata.RuntimeClassName],
         _ => [],
     };
-
-    private static readonly System.Text.Json.JsonSerializerOptions SelectorJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>The pod's runtimeClassName as a Kyverno variable, "" when unset.</summary>
     private const string RuntimeClassName = "{{ request.object.spec.runtimeClassName || '' }}";
