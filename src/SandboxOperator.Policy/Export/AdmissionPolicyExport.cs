@@ -110,7 +110,7 @@ public static class AdmissionPolicyExport
     /// </summary>
     public static IReadOnlyList<string> NotExpressed(PolicyConfig config) =>
         [.. config.Classification
-            .Where(r => r.Match.Owners is { Count: > 0 } && KyvernoExport.AllowedRuntimeClasses(r.Tier.Runtime, config).Count > 0)
+            .Where(r => r.Match.Owners is { Count: > 0 } && ExportText.RuntimeClassesAtLeast(r.Tier.Runtime, config).Count > 0)
             .Select(r => $"{r.Title} is not exported: it matches by owner ({string.Join(" or ", r.Match.Owners!)}), and a Pod's ownerReferences are not visible to a ValidatingAdmissionPolicy; sandboxctl export kyverno expresses it")];
 
     /// <summary>
@@ -120,7 +120,7 @@ public static class AdmissionPolicyExport
     /// </summary>
     private static void AddClassification(List<ExportedPolicy> result, PolicyConfig config, ClassificationRule rule)
     {
-        var allowed = KyvernoExport.AllowedRuntimeClasses(rule.Tier.Runtime, config);
+        var allowed = ExportText.RuntimeClassesAtLeast(rule.Tier.Runtime, config);
         if (allowed.Count == 0)
         {
             return;

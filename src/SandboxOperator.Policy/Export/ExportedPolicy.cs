@@ -42,6 +42,16 @@ internal static class ExportText
     public static IReadOnlyList<ExportedPolicy> WithLimits(IEnumerable<ExportedPolicy> policies) =>
         [.. policies.Select(p => p.Kind.EndsWith("Binding", StringComparison.Ordinal) ? p : p with { Documentation = [.. p.Documentation, .. CannotDo] })];
 
+    /// <summary>
+    /// The RuntimeClass names of the sandbox runtimes at least as strong as <paramref name="needed"/>, weakest first
+    /// (the order of <see cref="Api.SandboxRuntime"/>, as the validator's runtime-too-weak rule compares them); none
+    /// when runc is enough.
+    /// </summary>
+    public static IReadOnlyList<string> RuntimeClassesAtLeast(Api.SandboxRuntime needed, Configuration.PolicyConfig config) =>
+        needed == Api.SandboxRuntime.Runc
+            ? []
+            : [.. config.SandboxRuntimes.Where(rt => rt.Runtime >= needed).OrderBy(rt => rt.Runtime).Select(rt => rt.RuntimeClassName)];
+
     /// <summary>A label selector as Kubernetes writes it (<c>matchLabels</c>, <c>matchExpressions</c>; absent parts left out).</summary>
     public static JsonObject Selector(Api.LabelSelector selector) => System.Text.Json.JsonSerializer.SerializeToNode(selector, SelectorJson)!.AsObject();
 

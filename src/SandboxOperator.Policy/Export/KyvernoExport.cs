@@ -178,7 +178,7 @@ public static class KyvernoExport
     /// The JMESPath (Kyverno's <c>{{ }}</c>) count of the pod's tolerations that tolerate <paramref name="taint"/>: its
     /// key or no key, Exists or its value, its effect or none.
     /// </summary>
-    public static string TolerationsOf(TaintRef taint) =>
+    private static string TolerationsOf(TaintRef taint) =>
         $"{{{{ length(request.object.spec.tolerations[?(!key || key == {Jmes(taint.Key)}) && (operator == 'Exists' || value == {Jmes(taint.Value)}) && (!effect || effect == {Jmes(taint.Effect)})] || `[]`) }}}}";
 
     /// <summary>A JMESPath raw string literal: single-quoted, backslash and quote escaped.</summary>
@@ -192,7 +192,7 @@ public static class KyvernoExport
     /// </summary>
     private static ExportedPolicy? ClassificationPolicy(ClassificationRule rule, PolicyConfig config)
     {
-        var allowed = AllowedRuntimeClasses(rule.Tier.Runtime, config);
+        var allowed = ExportText.RuntimeClassesAtLeast(rule.Tier.Runtime, config);
         if (allowed.Count == 0)
         {
             return null;
@@ -230,14 +230,6 @@ public static class KyvernoExport
             "neither the pod's owner nor, necessarily, the labels the rule reads). A SandboxException's RunInGVisor is not seen.",
         ]);
     }
-
-    /// <summary>The RuntimeClass names that satisfy a runtime: Kata for Kata, gVisor or Kata for gVisor, none for runc.</summary>
-    internal static IReadOnlyList<string> AllowedRuntimeClasses(SandboxRuntime runtime, PolicyConfig config) => runtime switch
-    {
-        SandboxRuntime.Kata => [config.Kata.RuntimeClassName],
-        SandboxRuntime.GVisor => [config.GVisor.RuntimeClassName, config.Kata.RuntimeClassName],
-        _ => [],
-    };
 
     /// <summary>The pod's runtimeClassName as a Kyverno variable, "" when unset.</summary>
     private const string RuntimeClassName = "{{ request.object.spec.runtimeClassName || '' }}";
